@@ -1,0 +1,292 @@
+"""Engine commands: ``chart`` (one birth or a CSV file), ``terms``, ``reverse``
+and ``lunar``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bazi_master.engine._errors import BaziInputError
+from bazi_master.engine._full import compute_chart
+from bazi_master.engine._lunar import LunarDate, lunar_date
+from bazi_master.engine._model import BirthInput
+from bazi_master.engine._options import ZiConvention
+from bazi_master.engine._places import resolve_place
+from bazi_master.engine._reverse import parse_pillars, reverse_lookup
+from bazi_master.engine._terms import SolarTerm, solar_terms
+from bazi_master.engine._time import format_time, resolve_zone
+
+from ._batch import COLUMNS, run_batch
+from ._inputs import build_birth
+from ._render import make_console, render_chart, render_spans, render_terms
+
+ZI_CHOICE = click.Choice([member.value for member in ZiConvention])
+
+
+def _chart_dict(birth: BirthInput) -> dict[str, Any]:
+    """Return the full chart (pillars and analysis) as JSON-ready data."""
+    return compute_chart(birth).to_dict()
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _single_fields(birth: str | None, options: dict[str, Any]) -> dict[str, str | None]:
+    """Collect the command-line options as the text fields of one batch row."""
+    if birth is None:
+        raise click.UsageError(
+            "missing BIRTH: give a local time such as 1990-05-15T14:30"
+        )
+    fields: dict[str, str | None] = {"birth": birth}
+    for name in COLUMNS[1:]:
+        value = options.get(name)
+        if isinstance(value, bool):
+            fields[name] = "true" if value else ""
+        elif value is not None:
+            fields[name] = str(value)
+    return fields
+
+
+def _place_note(place: str | None) -> str | None:
+    """Describe the other cities an ambiguous place name could mean."""
+    if place is None:
+        return None
+    alternatives = resolve_place(place).alternatives
+    if not alternatives:
+        return None
+    return (
+        f"Place {place!r} also matches: {'; '.join(alternatives)}; add a country or "
+        f"US state to choose, such as '{place}, US'"
+    )
+
+
+@click.command(short_help="Chart one birth, or every row of a CSV file.")
+@click.argument("birth", required=False)
+@click.option("--tz", help="IANA zone (Asia/Shanghai) or UTC offset (+08:00).")
+@click.option("--place", help="City name, e.g. Beijing, 喀什 or 'Springfield, MA'.")
+@click.option("--latitude", type=float, help="Birth latitude in degrees, north > 0.")
+@click.option("--longitude", type=float, help="Birth longitude in degrees, east > 0.")
+@click.option(
+    "--true-solar-time",
+    "true_solar_time",
+    is_flag=True,
+    help="Read day and hour from apparent solar time (needs a place or longitude).",
+)
+@click.option(
+    "--zi",
+    type=ZI_CHOICE,
+    default="roll",
+    show_default=True,
+    help="What the day pillar does from 23:00 to 24:00.",
+)
+@click.option(
+    "--fold",
+    type=click.Choice(["earlier", "later"]),
+    help="Which occurrence of a local time repeated by a clock change.",
+)
+@click.option(
+    "--gender",
+    type=click.Choice(["male", "female"]),
+    help="Sets the direction of the luck pillars.",
+)
+@click.option("--uncertainty", help="Birth-time uncertainty such as 15m, 90s or 1h.")
+@click.option("--json", "as_json", is_flag=True, help="Print the chart as JSON.")
+@click.option(
+    "--batch",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV file with a header row; prints one JSON object per row.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="With --batch: write the JSON lines to this file instead of stdout.",
+)
+def chart(
+    birth: str | None,
+    as_json: bool,
+    batch: Path | None,
+    out: Path | None,
+    **options: Any,
+) -> None:
+    """Chart one birth given as local time BIRTH, e.g. 1990-05-15T14:30.
+
+    With --batch, chart every row of a CSV file instead. Its columns:
+    birth, tz, place, longitude, latitude, gender, true_solar_time, zi, fold,
+    uncertainty (only birth is required). A row that cannot be charted becomes
+    {"row": n, "error": {"code", "message"}}, counting rows from 1 after the
+    header, and the batch goes on with exit status 0.
+    """
+    if batch is not None:
+        _chart_batch(birth, batch, out)
+        return
+
+    if out is not None:
+        raise click.UsageError("--out works only with --batch")
+    fields = _single_fields(birth, options)
+    data = _chart_dict(build_birth(fields))
+    if as_json:
+        _print_json(data)
+        return
+
+    console = make_console()
+    render_chart(data, console)
+    note = _place_note(options.get("place"))
+    if note:
+        console.print(note, style="yellow")
+
+
+def _chart_batch(birth: str | None, batch: Path, out: Path | None) -> None:
+    if birth is not None:
+        raise click.UsageError("give either BIRTH or --batch, not both")
+
+    try:
+        with batch.open(newline="", encoding="utf-8-sig") as source:
+            if out is None:
+                rows, errors = run_batch(source, sys.stdout, _chart_dict)
+            else:
+                with out.open("w", encoding="utf-8") as target:
+                    rows, errors = run_batch(source, target, _chart_dict)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise BaziInputError(
+            f"invalid batch file {str(batch)!r}: {error}; save it as UTF-8 CSV"
+        ) from None
+    click.echo(
+        f"charted {rows - errors} of {rows} rows; {errors} with errors", err=True
+    )
+
+
+@click.command()
+@click.argument("year", type=int)
+@click.option("--tz", help="Show local times in this zone or offset (default: UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print the terms as JSON.")
+def terms(year: int, tz: str | None, as_json: bool) -> None:
+    """List the 24 solar terms of YEAR with instants and uncertainties."""
+    zone_label = resolve_zone(tz).label if tz else None
+    found = solar_terms(year, tz)
+    if not as_json:
+        render_terms(found, zone_label, make_console())
+        return
+
+    _print_json([_term_dict(term) for term in found])
+
+
+def _term_dict(term: SolarTerm) -> dict[str, Any]:
+    return {
+        "year": term.year,
+        "index": term.index,
+        "name": term.name,
+        "pinyin": term.pinyin,
+        "english": term.english,
+        "longitude": term.longitude,
+        "is_jie": term.is_jie,
+        "utc": format_time(term.utc.replace(tzinfo=None)) + "Z",
+        "local": None if term.local is None else format_time(term.local),
+        "unix_seconds": round(term.instant, 3),
+        "uncertainty_seconds": term.uncertainty_seconds,
+    }
+
+
+@click.command(short_help="List the birth times that have four given pillars.")
+@click.argument("pillars", nargs=-1, required=True)
+@click.option("--tz", required=True, help="IANA zone or UTC offset of the births.")
+@click.option(
+    "--from",
+    "first_year",
+    type=int,
+    default=1900,
+    show_default=True,
+    help="First year searched (chart clock).",
+)
+@click.option(
+    "--to",
+    "last_year",
+    type=int,
+    default=2100,
+    show_default=True,
+    help="Last year searched (chart clock).",
+)
+@click.option(
+    "--zi",
+    type=ZI_CHOICE,
+    default="roll",
+    show_default=True,
+    help="What the day pillar does from 23:00 to 24:00.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the spans as JSON.")
+def reverse(
+    pillars: tuple[str, ...],
+    tz: str,
+    first_year: int,
+    last_year: int,
+    zi: str,
+    as_json: bool,
+) -> None:
+    """List every birth time span whose chart has PILLARS, e.g. 丙寅 壬辰 己酉 甲子."""
+    chart = parse_pillars(list(pillars))
+    zone = resolve_zone(tz).label
+    spans = reverse_lookup(
+        chart, tz=tz, zi=zi, first_year=first_year, last_year=last_year
+    )
+    if not as_json:
+        heading = (
+            f"{chart.chars}: {len(spans)} spans in {first_year}..{last_year}, "
+            f"zone {zone}, zi {zi}"
+        )
+        render_spans(spans, heading, make_console())
+        return
+
+    data: dict[str, Any] = {"pillars": chart.chars, "zone": zone, "zi": zi}
+    data |= {"first_year": first_year, "last_year": last_year}
+    _print_json(data | {"spans": [span.to_dict() for span in spans]})
+
+
+@click.command(short_help="Convert a Gregorian date to the Chinese lunar calendar.")
+@click.argument("day")
+@click.option("--json", "as_json", is_flag=True, help="Print the lunar date as JSON.")
+def lunar(day: str, as_json: bool) -> None:
+    """Convert the Gregorian date DAY (YYYY-MM-DD, Beijing date) to the lunar calendar
+    of GB/T 33661-2017.
+    """
+    try:
+        gregorian = date.fromisoformat(day.strip())
+    except ValueError as error:
+        raise BaziInputError(
+            f"invalid date {day!r}: {error}; expected YYYY-MM-DD such as 2033-12-22"
+        ) from None
+    found = lunar_date(gregorian)
+    data = _lunar_dict(gregorian, found)
+    if as_json:
+        _print_json(data)
+        return
+    click.echo(
+        f"{gregorian.isoformat()}: {found} (lunar year {found.year}, "
+        f"{found.zodiac_char} {found.zodiac})"
+    )
+
+
+def _lunar_dict(gregorian: date, found: LunarDate) -> dict[str, Any]:
+    return {
+        "gregorian": gregorian.isoformat(),
+        "lunar_year": found.year,
+        "lunar_month": found.month,
+        "leap_month": found.leap,
+        "lunar_day": found.day,
+        "chinese": str(found),
+        "year_ganzhi": found.year_ganzhi.chars,
+        "zodiac": found.zodiac,
+        "zodiac_char": found.zodiac_char,
+    }
+
+
+def register_chart_commands(group: click.Group) -> None:
+    """Add the engine commands to ``group``."""
+    for command in (chart, terms, reverse, lunar):
+        group.add_command(command)

@@ -1,0 +1,409 @@
+"""The ``bazi-master`` command line: charts, batches, terms, reverse lookup, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bazi_master.cli import _describe, main
+from bazi_master.cli._inputs import parse_duration
+from bazi_master.engine._errors import BaziDataError, BaziInputError
+
+ENTRY_POINT = Path(sys.executable).with_name("bazi-master")
+
+GOOD_ROW = "1990-05-15T14:30,Asia/Shanghai,,,,male,,"
+HEADER = "birth,tz,place,longitude,latitude,gender,true_solar_time,zi"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def assert_one_line_error(stderr: str, expected: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("bazi-master: error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in stderr
+
+
+def test_chart_readable_shows_pillars_and_pinyin(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["chart", "1990-05-15T14:00", "--tz", "+08:00"])
+
+    assert result.exit_code == 0, result.output
+    assert "庚午 辛巳 庚辰 癸未" in result.stdout
+    assert "gēng" in result.stdout
+    assert "Metal" in result.stdout
+    assert "roll" in result.stdout
+
+
+def test_chart_output_fits_100_columns(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "chart",
+            "2024-02-04T16:27",
+            "--tz",
+            "Asia/Shanghai",
+            "--uncertainty",
+            "15m",
+            "--place",
+            "Beijing",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    assert "立春" in result.stdout
+
+
+def test_chart_json_matches_known_chart(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["chart", "1988-07-01T23:30", "--tz", "Asia/Shanghai", "--json"]
+    )
+
+    data = json.loads(result.stdout)
+    assert data["eight_characters"] == "戊辰 戊午 丁巳 辛亥"
+    assert data["conventions"]["dst"] is True
+
+
+def test_chart_json_with_place_and_solar_time(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "chart",
+            "1990-05-17T01:30",
+            "--place",
+            "乌鲁木齐",
+            "--tz",
+            "Asia/Shanghai",
+            "--true-solar-time",
+            "--json",
+        ],
+    )
+
+    data = json.loads(result.stdout)
+    assert data["location"]["name"] == "Ürümqi"
+    assert data["eight_characters"] == "庚午 辛巳 辛巳 己亥"
+
+
+def test_chart_zi_convention_changes_day(runner: CliRunner) -> None:
+    charts = {}
+    for zi in ("roll", "stay-next", "stay-same"):
+        result = runner.invoke(
+            main, ["chart", "2024-04-07T23:00", "--tz", "+08:00", "--zi", zi, "--json"]
+        )
+        charts[zi] = json.loads(result.stdout)["eight_characters"]
+
+    assert charts["roll"] == "甲辰 戊辰 壬寅 庚子"
+    assert charts["stay-next"] == "甲辰 戊辰 辛丑 庚子"
+    assert charts["stay-same"] == "甲辰 戊辰 辛丑 戊子"
+
+
+def test_chart_ambiguous_place_lists_alternatives(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["chart", "1990-05-15T14:00", "--place", "Springfield"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Springfield, MA, US" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["chart", "1990-13-15T14:30", "--tz", "+08:00"], "month must be in 1..12"),
+        (["chart", "1990-05-15T14:30", "--tz", "Mars/Base"], "unknown time zone"),
+        (
+            ["chart", "1990-05-15T14:30", "--tz", "+08:00", "--gender", "robot"],
+            "'robot' is not one of",
+        ),
+        (["chart", "1990-05-15T14:30"], "missing time zone"),
+        (
+            ["chart", "1990-05-15T14:30", "--tz", "+08:00", "--uncertainty", "15"],
+            "invalid duration '15'",
+        ),
+        (
+            ["chart", "1990-05-15T14:30", "--tz", "+08:00", "--place", "Atlantiss"],
+            "closest matches",
+        ),
+        (["chart", "1990-04-15T02:30", "--tz", "Asia/Shanghai"], "does not exist"),
+        (["chart", "1990-09-16T01:30", "--tz", "Asia/Shanghai"], "occurred twice"),
+        (["chart", "1700-01-01T00:00", "--tz", "+08:00"], "outside the supported"),
+        (["chart", "--tz", "+08:00"], "missing BIRTH"),
+        (["chart", "1990-05-15T14:30", "--tz", "+08:00", "--bogus"], "--bogus"),
+        (["nosuch"], "No such command"),
+        (["reverse", "甲丑", "丙寅", "丙辰", "戊子", "--tz", "+08:00"], "甲丑"),
+        (["reverse", "癸酉", "丙寅", "丙辰", "戊子", "--tz", "+08:00"], "五虎遁"),
+        (["terms", "1700"], "year 1700 is outside"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    runner: CliRunner, args: list[str], expected: str
+) -> None:
+    result = runner.invoke(main, args)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert_one_line_error(result.stderr, expected)
+
+
+def test_chart_fall_back_hour_with_fold(runner: CliRunner) -> None:
+    earlier = runner.invoke(
+        main,
+        [
+            "chart",
+            "1990-09-16T01:30",
+            "--tz",
+            "Asia/Shanghai",
+            "--fold",
+            "earlier",
+            "--json",
+        ],
+    )
+    later = runner.invoke(
+        main,
+        [
+            "chart",
+            "1990-09-16T01:30",
+            "--tz",
+            "Asia/Shanghai",
+            "--fold",
+            "later",
+            "--json",
+        ],
+    )
+
+    assert json.loads(earlier.stdout)["instant"]["utc"] == "1990-09-15T16:30:00Z"
+    assert json.loads(later.stdout)["instant"]["utc"] == "1990-09-15T17:30:00Z"
+
+
+def write_csv(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_batch_charts_good_rows_and_reports_bad_ones(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    source = write_csv(
+        tmp_path / "births.csv",
+        [
+            HEADER,
+            GOOD_ROW,
+            "1990-13-15T14:30,Asia/Shanghai,,,,,,",
+            "1990-05-15T14:30,Mars/Base,,,,,,",
+            "1990-05-15T14:30,+08:00,,,,robot,,",
+            "1990-05-15T14:30,,喀什,,,female,,stay-next",
+            "1990-05-15T14:30,+08:00",
+        ],
+    )
+    out = tmp_path / "charts.jsonl"
+
+    result = runner.invoke(main, ["chart", "--batch", str(source), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 6
+    assert rows[0]["eight_characters"] == "庚午 辛巳 庚辰 癸未"
+    assert rows[1] == {"row": 2, "error": rows[1]["error"]}
+    assert rows[1]["error"]["code"] == "INVALID_INPUT"
+    assert rows[2]["error"]["code"] == "UNKNOWN_ZONE"
+    assert "gender" in rows[3]["error"]["message"]
+    assert rows[4]["location"]["zone"] == "Asia/Urumqi"
+    assert rows[5]["row"] == 6
+    assert "fields" in rows[5]["error"]["message"]
+    assert "charted 2 of 6 rows" in result.stderr
+
+
+def test_batch_writes_stdout_without_out(runner: CliRunner, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "births.csv", [HEADER, GOOD_ROW, GOOD_ROW])
+
+    result = runner.invoke(main, ["chart", "--batch", str(source)])
+
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[1])["input"]["gender"] == "male"
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            ["birth,tz,colour", "1990-05-15T14:30,+08:00,red"],
+            "unknown columns 'colour'",
+        ),
+        (["tz,place", "+08:00,Beijing"], "missing column birth"),
+        ([""], "it is empty"),
+    ],
+)
+def test_batch_bad_header_exits_2(
+    runner: CliRunner, tmp_path: Path, lines: list[str], expected: str
+) -> None:
+    source = write_csv(tmp_path / "bad.csv", lines)
+
+    result = runner.invoke(main, ["chart", "--batch", str(source)])
+
+    assert result.exit_code == 2
+    assert_one_line_error(result.stderr, expected)
+
+
+def test_terms_json_lists_24_terms(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["terms", "2024", "--tz", "Asia/Shanghai", "--json"])
+
+    terms = json.loads(result.stdout)
+    assert len(terms) == 24
+    assert terms[2]["name"] == "立春"
+    assert terms[2]["local"] == "2024-02-04T16:27:07.600+08:00"
+    assert terms[2]["uncertainty_seconds"] > 0
+
+
+def test_terms_readable_table(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["terms", "2024"])
+
+    assert result.exit_code == 0, result.output
+    assert "白露" in result.stdout
+    assert "Start of Spring" in result.stdout
+
+
+def test_reverse_json_spans(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "reverse",
+            "丙寅",
+            "壬辰",
+            "己酉",
+            "甲子",
+            "--tz",
+            "+08:00",
+            "--from",
+            "1900",
+            "--to",
+            "2100",
+            "--json",
+        ],
+    )
+
+    data = json.loads(result.stdout)
+    starts = [span["start_local"] for span in data["spans"]]
+    assert starts == ["1986-05-04T23:00:00+08:00", "2046-04-19T23:00:00+08:00"]
+    assert data["zi"] == "roll"
+
+
+def test_reverse_readable_table(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "reverse",
+            "癸卯 乙丑 戊戌 庚申",
+            "--tz",
+            "Asia/Shanghai",
+            "--zi",
+            "stay-same",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "2024-02-04 16:27:07.600+08:00" in result.stdout
+    assert "hour/jie" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("15m", 900.0),
+        ("90s", 90.0),
+        ("1h", 3600.0),
+        ("1h30m", 5400.0),
+        ("0.5h", 1800.0),
+    ],
+)
+def test_parse_duration_units(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_entry_point_runs_chart_and_rejects_bad_zone() -> None:
+    good = subprocess.run(
+        [str(ENTRY_POINT), "chart", "1990-05-15T14:00", "--tz", "+08:00", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    bad = subprocess.run(
+        [str(ENTRY_POINT), "chart", "1990-05-15T14:00", "--tz", "Nowhere/City"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["eight_characters"] == "庚午 辛巳 庚辰 癸未"
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    assert_one_line_error(bad.stderr, "unknown time zone 'Nowhere/City'")
+
+
+@pytest.mark.parametrize(
+    ("day", "chinese"),
+    [
+        ("2033-08-25", "癸丑年八月初一"),
+        ("2033-12-22", "癸丑年闰十一月初一"),
+        ("2020-05-23", "庚子年闰四月初一"),
+        ("1996-07-15", "丙子年五月三十"),
+    ],
+)
+def test_lunar_converts_regression_dates(
+    runner: CliRunner, day: str, chinese: str
+) -> None:
+    result = runner.invoke(main, ["lunar", day, "--json"])
+
+    assert json.loads(result.stdout)["chinese"] == chinese
+
+
+def test_lunar_rejects_invalid_date(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["lunar", "2033-13-01"])
+
+    assert result.exit_code == 2
+    assert_one_line_error(result.stderr, "month must be in 1..12")
+
+
+def test_chart_zone_from_coordinates(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "chart",
+            "1990-05-15T14:00",
+            "--latitude",
+            "43.8",
+            "--longitude",
+            "87.6",
+            "--json",
+        ],
+    )
+
+    data = json.loads(result.stdout)
+    assert data["conventions"]["zone"] == "Asia/Urumqi"
+    assert data["location"]["source"] == "coordinates"
+
+
+@pytest.mark.parametrize(
+    ("error", "message", "status"),
+    [
+        (RuntimeError("boom"), "unexpected RuntimeError: boom", 1),
+        (BaziDataError("table damaged"), "table damaged", 1),
+        (BaziInputError("bad\nvalue"), "bad value", 2),
+    ],
+)
+def test_errors_map_to_one_line_and_status(
+    error: Exception, message: str, status: int
+) -> None:
+    assert _describe(error) == (message, status)
