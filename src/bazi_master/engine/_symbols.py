@@ -13,7 +13,18 @@ from typing import Final
 STEM_CHARS: Final = "甲乙丙丁戊己庚辛壬癸"
 BRANCH_CHARS: Final = "子丑寅卯辰巳午未申酉戌亥"
 
-STEM_PINYIN: Final = ("jiǎ", "yǐ", "bǐng", "dīng", "wù", "jǐ", "gēng", "xīn", "rén", "guǐ")
+STEM_PINYIN: Final = (
+    "jiǎ",
+    "yǐ",
+    "bǐng",
+    "dīng",
+    "wù",
+    "jǐ",
+    "gēng",
+    "xīn",
+    "rén",
+    "guǐ",
+)
 BRANCH_PINYIN: Final = (
     "zǐ",
     "chǒu",
