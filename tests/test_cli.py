@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len
 
 from bazi_master.cli import _describe, main
 from bazi_master.cli._inputs import parse_duration
@@ -407,3 +409,269 @@ def test_errors_map_to_one_line_and_status(
     error: Exception, message: str, status: int
 ) -> None:
     assert _describe(error) == (message, status)
+
+
+WORKED_BIRTH = ["chart", "1990-05-17T10:30", "--tz", "+08:00", "--gender", "male"]
+
+
+def chart_json(runner: CliRunner, *options: str) -> dict[str, Any]:
+    result = runner.invoke(main, [*WORKED_BIRTH, *options, "--json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def chart_text(runner: CliRunner, *options: str) -> str:
+    result = runner.invoke(main, [*WORKED_BIRTH, *options])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_luck_rule_defaults_to_seconds(runner: CliRunner) -> None:
+    data = chart_json(runner)
+
+    assert data["analysis_options"]["luck_rule"] == "seconds"
+    assert data["luck"]["start"]["date"] == "1996-12-28T19:06:00+08:00"
+    assert "Luck rule seconds, school year-stem, direction forward" in chart_text(
+        runner
+    )
+
+
+def test_luck_rule_traditional_counts_days(runner: CliRunner) -> None:
+    data = chart_json(runner, "--luck-rule", "traditional")
+
+    assert data["analysis_options"]["luck_rule"] == "traditional"
+    assert data["luck"]["start"]["date"] == "1996-12-27T10:30:00+08:00"
+    assert "Luck rule traditional" in chart_text(runner, "--luck-rule", "traditional")
+
+
+def test_luck_school_male_forward(runner: CliRunner) -> None:
+    yin_year = ["chart", "1991-05-17T10:30", "--tz", "+08:00", "--gender", "male"]
+    runs = {}
+    for school in ("year-stem", "male-forward"):
+        result = runner.invoke(main, [*yin_year, "--luck-school", school, "--json"])
+        runs[school] = json.loads(result.stdout)["luck"]
+
+    assert runs["year-stem"]["start"]["direction"] == "backward"
+    assert runs["year-stem"]["pillars"][0]["ganzhi"] == "壬辰"
+    assert runs["male-forward"]["start"]["direction"] == "forward"
+    assert runs["male-forward"]["start"]["school"] == "male-forward"
+    assert runs["male-forward"]["pillars"][0]["ganzhi"] == "甲午"
+
+
+@pytest.mark.parametrize(("option", "count"), [([], 10), (["--luck-count", "8"], 8)])
+def test_luck_count_sets_pillars(
+    runner: CliRunner, option: list[str], count: int
+) -> None:
+    data = chart_json(runner, *option)
+
+    assert len(data["luck"]["pillars"]) == count
+    assert data["analysis_options"]["luck_count"] == count
+
+
+def test_luck_index_adds_relations(runner: CliRunner) -> None:
+    compared = chart_json(runner, "--luck-index", "3")["relations"]["with_pillars"]
+
+    assert [(c["with"], c["ganzhi"]) for c in compared] == [("luck", "甲申")]
+    stems = {(r["kind"], r["chars"]) for r in compared[0]["stems"]}
+    branches = {(r["kind"], tuple(r["positions"])) for r in compared[0]["branches"]}
+    assert ("stem_clash", "庚甲") in stems
+    assert ("six_combination", ("month", "luck")) in branches
+
+
+def test_luck_index_readable_section(runner: CliRunner) -> None:
+    text = chart_text(runner, "--luck-index", "3")
+
+    assert "Relations with luck pillar 3 甲申" in text
+    assert "3 ▶" in text
+    assert "Stars on 甲申:" in text
+    assert "流月" not in text
+
+
+def test_annual_year_adds_relations_and_months(runner: CliRunner) -> None:
+    data = chart_json(runner, "--annual-year", "2026")
+
+    compared = data["relations"]["with_pillars"]
+    assert [(c["with"], c["ganzhi"]) for c in compared] == [("annual", "丙午")]
+    stems = {(r["kind"], r["chars"]) for r in compared[0]["stems"]}
+    assert ("stem_combination", "辛丙") in stems
+    assert ("stem_clash", "壬丙") in stems
+    months = data["flow_months"]
+    assert len(months) == 12
+    assert months[0]["ganzhi"] == "庚寅"
+    assert months[0]["begins"].startswith("2026-02-04T04:02")
+    assert months[11]["ganzhi"] == "辛丑"
+
+
+def test_annual_year_readable_months(runner: CliRunner) -> None:
+    text = chart_text(runner, "--annual-year", "2026")
+
+    assert "Relations with the year 2026 丙午" in text
+    assert "流月 of 2026" in text
+    assert "立春" in text
+    assert "2026-02-04 04:02" in text
+    assert "小寒" in text
+
+
+def test_chart_without_options_has_no_months(runner: CliRunner) -> None:
+    data = chart_json(runner)
+
+    assert data["flow_months"] is None
+    assert data["relations"]["with_pillars"] == []
+    assert "Relations with" not in chart_text(runner)
+
+
+def test_analysis_output_fits_100_columns(runner: CliRunner) -> None:
+    text = chart_text(
+        runner, "--luck-index", "3", "--annual-year", "2026", "--luck-count", "9"
+    )
+
+    assert max(cell_len(line) for line in text.splitlines()) <= 100
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--luck-rule", "fast"], "'fast' is not one of 'seconds', 'traditional'"),
+        (["--luck-school", "standard"], "'standard' is not one of 'year-stem'"),
+        (["--luck-count", "11"], "--luck-count': 11 is not in the range 8<=x<=10"),
+        (["--luck-count", "ten"], "--luck-count': 'ten'"),
+        (["--luck-index", "0"], "invalid luck_index 0: expected a whole number"),
+        (["--luck-index", "11"], "invalid luck_index 11"),
+        (["--luck-count", "8", "--luck-index", "9"], "from 1 to 8"),
+        (["--luck-index", "two"], "--luck-index': 'two' is not a valid integer"),
+        (["--annual-year", "1799"], "invalid annual_year 1799"),
+        (["--annual-year", "2201"], "from 1800 to 2200"),
+        (["--annual-year", "next"], "--annual-year': 'next'"),
+    ],
+)
+def test_bad_analysis_option_exits_2(
+    runner: CliRunner, options: list[str], expected: str
+) -> None:
+    result = runner.invoke(main, [*WORKED_BIRTH, *options])
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert_one_line_error(result.stderr, expected)
+
+
+def test_luck_index_without_gender_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["chart", "1990-05-17T10:30", "--tz", "+08:00", "--luck-index", "2"]
+    )
+
+    assert result.exit_code == 2
+    assert_one_line_error(result.stderr, "a chart without gender has no luck pillars")
+
+
+@pytest.mark.parametrize(
+    ("option", "column"),
+    [
+        (["--luck-rule", "traditional"], "luck_rule column"),
+        (["--annual-year", "2026"], "annual_year column"),
+        (["--tz", "+08:00"], "tz column"),
+    ],
+)
+def test_batch_rejects_chart_options(
+    runner: CliRunner, tmp_path: Path, option: list[str], column: str
+) -> None:
+    source = write_csv(tmp_path / "births.csv", [HEADER, GOOD_ROW])
+
+    result = runner.invoke(main, ["chart", "--batch", str(source), *option])
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert_one_line_error(result.stderr, column)
+
+
+ANALYSIS_HEADER = (
+    "birth,tz,gender,luck_rule,luck_school,luck_count,luck_index,annual_year"
+)
+
+
+def test_batch_analysis_columns(runner: CliRunner, tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "births.csv",
+        [
+            ANALYSIS_HEADER,
+            "1990-05-17T10:30,+08:00,male,traditional,,8,3,2026",
+            "1991-05-17T10:30,+08:00,male,,male-forward,,,",
+            "1990-05-17T10:30,+08:00,male,,,,,",
+        ],
+    )
+
+    result = runner.invoke(main, ["chart", "--batch", str(source)])
+
+    assert result.exit_code == 0, result.output
+    first, second, third = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["luck"]["start"]["date"] == "1996-12-27T10:30:00+08:00"
+    assert len(first["luck"]["pillars"]) == 8
+    assert [c["ganzhi"] for c in first["relations"]["with_pillars"]] == [
+        "甲申",
+        "丙午",
+    ]
+    assert first["flow_months"][0]["ganzhi"] == "庚寅"
+    assert second["luck"]["pillars"][0]["ganzhi"] == "甲午"
+    assert third["analysis_options"]["luck_rule"] == "seconds"
+    assert third["flow_months"] is None
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("1990-05-17T10:30,+08:00,male,fast,,,,", "invalid luck start rule 'fast'"),
+        ("1990-05-17T10:30,+08:00,male,,standard,,,", "'standard'"),
+        ("1990-05-17T10:30,+08:00,male,,,9.5,,", "invalid luck_count '9.5'"),
+        ("1990-05-17T10:30,+08:00,male,,,1_0,,", "invalid luck_count '1_0'"),
+        ("1990-05-17T10:30,+08:00,male,,,7,,", "invalid luck_count 7"),
+        ("1990-05-17T10:30,+08:00,male,,,8,9,", "from 1 to 8"),
+        ("1990-05-17T10:30,+08:00,,,,,2,", "without gender"),
+        ("1990-05-17T10:30,+08:00,male,,,,,1799", "invalid annual_year 1799"),
+        ("1990-05-17T10:30,+08:00,male,,,,,soon", "invalid annual_year 'soon'"),
+    ],
+)
+def test_batch_bad_analysis_cell(
+    runner: CliRunner, tmp_path: Path, row: str, expected: str
+) -> None:
+    source = write_csv(tmp_path / "births.csv", [ANALYSIS_HEADER, row])
+
+    result = runner.invoke(main, ["chart", "--batch", str(source)])
+
+    assert result.exit_code == 0, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "INVALID_INPUT"
+    assert expected in error["message"]
+    assert "charted 0 of 1 rows" in result.stderr
+
+
+def test_entry_point_takes_analysis_options() -> None:
+    good = subprocess.run(
+        [
+            str(ENTRY_POINT),
+            *WORKED_BIRTH,
+            "--luck-rule",
+            "traditional",
+            "--annual-year",
+            "2026",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    bad = subprocess.run(
+        [str(ENTRY_POINT), *WORKED_BIRTH, "--luck-school", "standard"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert good.returncode == 0, good.stderr
+    data = json.loads(good.stdout)
+    assert data["analysis_options"]["luck_rule"] == "traditional"
+    assert len(data["flow_months"]) == 12
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    assert_one_line_error(bad.stderr, "'standard' is not one of")

@@ -2,7 +2,9 @@
 
 Sections follow the order a practitioner reads a chart in: the pillar grid with ten
 gods and hidden stems, growth stages and na yin, palaces, relations, shen sha,
-strength, and the luck pillars. Every table fits in 100 columns.
+strength, and the luck pillars. A chart analysed with a chosen luck pillar or year
+adds their relations and stars with the natal chart, and the year's 流月. Every table
+fits in 100 columns.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+
+from bazi_master.engine._symbols import TERM_NAMES
 
 POSITIONS: Final = ("year", "month", "day", "hour")
 
@@ -83,35 +87,66 @@ def _relation_row(relation: dict[str, Any]) -> tuple[str, str, str, str]:
     )
 
 
-def relation_table(chart: dict[str, Any]) -> Table:
-    """Build the table of stem and branch relations, natal and with added pillars."""
-    table = _table("Relations", "Relation", "Chars", "Positions", "Element")
-    relations = chart["relations"]
-    for relation in relations["stems"] + relations["branches"]:
+def _relations(title: str, relations: list[dict[str, Any]]) -> Table:
+    table = _table(title, "Relation", "Chars", "Positions", "Element")
+    for relation in relations:
         table.add_row(*_relation_row(relation))
-    for compared in relations["with_pillars"]:
-        for relation in compared["stems"] + compared["branches"]:
-            table.add_row(*_relation_row(relation))
     if not table.rows:
         table.add_row("none", "", "", "")
     return table
 
 
+def relation_table(chart: dict[str, Any]) -> Table:
+    """Build the table of the natal stem and branch relations."""
+    relations = chart["relations"]
+    return _relations("Relations", relations["stems"] + relations["branches"])
+
+
+def _star_text(hits: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{hit['chinese']} ({hit['basis_chinese']})" for hit in hits)
+
+
 def shensha_table(chart: dict[str, Any]) -> Table:
-    """Build the table of stars, grouped by the pillar they fall on."""
+    """Build the table of the natal stars, grouped by the pillar they fall on."""
     table = _table("Shen sha", "Pillar", "Stars (basis)")
-    hits = list(chart["shen_sha"])
+    for position in POSITIONS:
+        hits = [hit for hit in chart["shen_sha"] if hit["pillar"] == position]
+        if hits:
+            table.add_row(position.capitalize(), _star_text(hits))
+    return table
+
+
+def _comparison_title(chart: dict[str, Any], compared: dict[str, Any]) -> str:
+    options = chart["analysis_options"]
+    if compared["with"] == "luck":
+        return (
+            f"Relations with luck pillar {options['luck_index']} {compared['ganzhi']}"
+        )
+    return f"Relations with the year {options['annual_year']} {compared['ganzhi']}"
+
+
+def comparison_sections(chart: dict[str, Any]) -> Iterator[RenderableType]:
+    """Yield, for each chosen luck pillar or year, its relations and stars with the
+    natal chart."""
     for compared in chart["relations"]["with_pillars"]:
-        hits += compared["shen_sha"]
-    order = [*POSITIONS, "luck", "annual"]
-    for position in order:
-        stars = [
-            f"{h['chinese']} ({h['basis_chinese']})"
-            for h in hits
-            if h["pillar"] == position
-        ]
-        if stars:
-            table.add_row(position.capitalize(), ", ".join(stars))
+        title = _comparison_title(chart, compared)
+        table = _relations(title, compared["stems"] + compared["branches"])
+        stars = _star_text(compared["shen_sha"]) or "none"
+        yield Group(table, Text(f"Stars on {compared['ganzhi']}: {stars}"))
+
+
+def flow_month_table(chart: dict[str, Any]) -> Table:
+    """Build the table of the 12 months (流月) of the chosen year."""
+    year = chart["analysis_options"]["annual_year"]
+    table = _table(f"流月 of {year}", "#", "Pillar", "Stem god", "Opens with", "Begins")
+    for number, month in enumerate(chart["flow_months"], start=1):
+        table.add_row(
+            str(number),
+            month["ganzhi"],
+            month["stem_ten_god"]["char"],
+            TERM_NAMES[month["jie_term"]],
+            month["begins"].replace("T", " "),
+        )
     return table
 
 
@@ -153,15 +188,19 @@ def luck_section(chart: dict[str, Any]) -> RenderableType:
     start = luck["start"]
     elapsed = start["elapsed"]
     head = Text(
-        f"Luck starts {start['date']} ({start['rule']} rule, {start['direction']}): "
+        f"Luck starts {start['date']}: "
         f"{elapsed['years']} y {elapsed['months']} m {elapsed['days']} d "
         f"{elapsed['hours']} h {elapsed['minutes']} min after birth; "
-        f"周岁 {start['zhousui']}, 虚岁 {start['xusui']}"
+        f"周岁 {start['zhousui']}, 虚岁 {start['xusui']}\n"
+        f"Luck rule {start['rule']}, school {start['school']}, "
+        f"direction {start['direction']}"
     )
+    chosen = chart["analysis_options"]["luck_index"]
     table = _table("Luck pillars", "#", "Pillar", "Gods", "Stage", "Begins", "Age")
     for pillar in luck["pillars"]:
+        marked = pillar["number"] == chosen
         table.add_row(
-            str(pillar["number"]),
+            f"{pillar['number']} ▶" if marked else str(pillar["number"]),
             pillar["ganzhi"],
             f"{pillar['stem_ten_god']['char']} / {pillar['branch_ten_god']['char']}",
             pillar["stage_of_day_master"]["char"],
@@ -183,3 +222,6 @@ def render_analysis(chart: dict[str, Any]) -> Iterator[RenderableType]:
     yield shensha_table(chart)
     yield strength_table(chart)
     yield luck_section(chart)
+    yield from comparison_sections(chart)
+    if chart["flow_months"] is not None:
+        yield flow_month_table(chart)

@@ -13,8 +13,10 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bazi_master.engine._errors import BaziError, BaziInputError
+from bazi_master.engine._model import BirthInput
+from bazi_master.engine.analysis import AnalysisOptions
 
-from ._inputs import build_birth
+from ._inputs import build_birth, build_options
 
 COLUMNS: Final = (
     "birth",
@@ -27,10 +29,15 @@ COLUMNS: Final = (
     "zi",
     "fold",
     "uncertainty",
+    "luck_rule",
+    "luck_school",
+    "luck_count",
+    "luck_index",
+    "annual_year",
 )
 REQUIRED_COLUMNS: Final = ("birth",)
 
-ChartFunction = Callable[[Any], dict[str, Any]]
+ChartFunction = Callable[[BirthInput, AnalysisOptions], dict[str, Any]]
 
 
 def check_header(header: list[str] | None) -> list[str]:
@@ -67,7 +74,8 @@ def chart_row(
                 f"row has {len(cells)} fields but the header has {len(header)}; "
                 "quote cells that contain commas"
             )
-        return chart(build_birth(dict(zip(header, cells, strict=True))))
+        fields = dict(zip(header, cells, strict=True))
+        return chart(build_birth(fields), build_options(fields))
     except BaziError as error:
         return {"row": number, "error": {"code": error.code, "message": str(error)}}
 

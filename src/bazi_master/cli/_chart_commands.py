@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from bazi_master.engine._errors import BaziInputError
 from bazi_master.engine._full import compute_chart
@@ -22,17 +23,25 @@ from bazi_master.engine._places import resolve_place
 from bazi_master.engine._reverse import parse_pillars, reverse_lookup
 from bazi_master.engine._terms import SolarTerm, solar_terms
 from bazi_master.engine._time import format_time, resolve_zone
+from bazi_master.engine.analysis import (
+    AnalysisOptions,
+    LuckDirectionSchool,
+    LuckStartRule,
+)
+from bazi_master.engine.analysis._analysis import MAX_LUCK_PILLARS, MIN_LUCK_PILLARS
 
 from ._batch import COLUMNS, run_batch
-from ._inputs import build_birth
+from ._inputs import build_birth, build_options
 from ._render import make_console, render_chart, render_spans, render_terms
 
 ZI_CHOICE = click.Choice([member.value for member in ZiConvention])
+LUCK_RULE_CHOICE = click.Choice([member.value for member in LuckStartRule])
+LUCK_SCHOOL_CHOICE = click.Choice([member.value for member in LuckDirectionSchool])
 
 
-def _chart_dict(birth: BirthInput) -> dict[str, Any]:
+def _chart_dict(birth: BirthInput, options: AnalysisOptions) -> dict[str, Any]:
     """Return the full chart (pillars and analysis) as JSON-ready data."""
-    return compute_chart(birth).to_dict()
+    return compute_chart(birth, options).to_dict()
 
 
 def _print_json(data: Any) -> None:
@@ -98,6 +107,43 @@ def _place_note(place: str | None) -> str | None:
     help="Sets the direction of the luck pillars.",
 )
 @click.option("--uncertainty", help="Birth-time uncertainty such as 15m, 90s or 1h.")
+@click.option(
+    "--luck-rule",
+    type=LUCK_RULE_CHOICE,
+    default=LuckStartRule.SECONDS.value,
+    show_default=True,
+    help="How the span to the jie becomes the luck start: exact seconds at "
+    "3 days = 1 year, or the traditional count of days and 时辰.",
+)
+@click.option(
+    "--luck-school",
+    type=LUCK_SCHOOL_CHOICE,
+    default=LuckDirectionSchool.YEAR_STEM.value,
+    show_default=True,
+    help="What sets the luck direction: the year stem's polarity with the gender, "
+    "or every male chart forward and every female chart backward.",
+)
+@click.option(
+    "--luck-count",
+    type=click.IntRange(MIN_LUCK_PILLARS, MAX_LUCK_PILLARS),
+    default=MAX_LUCK_PILLARS,
+    show_default=True,
+    help="Number of luck pillars.",
+)
+@click.option(
+    "--luck-index",
+    type=int,
+    metavar="N",
+    help="Compare luck pillar N (1 is the first) with the chart: relations and "
+    "stars. Needs --gender.",
+)
+@click.option(
+    "--annual-year",
+    type=int,
+    metavar="YEAR",
+    help="Compare the pillar of YEAR (1800 to 2200) with the chart, and list its "
+    "12 months (流月).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the chart as JSON.")
 @click.option(
     "--batch",
@@ -109,7 +155,10 @@ def _place_note(place: str | None) -> str | None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="With --batch: write the JSON lines to this file instead of stdout.",
 )
+@click.pass_context
 def chart(
+    context: click.Context,
+    /,
     birth: str | None,
     as_json: bool,
     batch: Path | None,
@@ -120,18 +169,21 @@ def chart(
 
     With --batch, chart every row of a CSV file instead. Its columns:
     birth, tz, place, longitude, latitude, gender, true_solar_time, zi, fold,
-    uncertainty (only birth is required). A row that cannot be charted becomes
+    uncertainty, luck_rule, luck_school, luck_count, luck_index, annual_year (only
+    birth is required). A row that cannot be charted becomes
     {"row": n, "error": {"code", "message"}}, counting rows from 1 after the
-    header, and the batch goes on with exit status 0.
+    header, and the batch goes on with exit status 0. Each row carries its own
+    values, so the options named like a column are rejected with --batch.
     """
     if batch is not None:
+        _reject_row_options(context)
         _chart_batch(birth, batch, out)
         return
 
     if out is not None:
         raise click.UsageError("--out works only with --batch")
     fields = _single_fields(birth, options)
-    data = _chart_dict(build_birth(fields))
+    data = _chart_dict(build_birth(fields), build_options(fields))
     if as_json:
         _print_json(data)
         return
@@ -141,6 +193,18 @@ def chart(
     note = _place_note(options.get("place"))
     if note:
         console.print(note, style="yellow")
+
+
+def _reject_row_options(context: click.Context) -> None:
+    """Reject the options of one chart given with --batch, where each row of the CSV
+    file carries its own values."""
+    for name in COLUMNS[1:]:
+        if context.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            option = "--" + name.replace("_", "-")
+            raise click.UsageError(
+                f"{option} does not apply to --batch; put a {name} column in the "
+                "CSV file instead"
+            )
 
 
 def _chart_batch(birth: str | None, batch: Path, out: Path | None) -> None:

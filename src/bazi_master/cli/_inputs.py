@@ -1,15 +1,20 @@
-"""Parsing of command-line and CSV values into engine inputs."""
+"""Parsing of command-line and CSV values into engine inputs and analysis options."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from bazi_master.engine._errors import BaziInputError
 from bazi_master.engine._model import BirthInput
 from bazi_master.engine._options import Fold, Gender, ZiConvention
+from bazi_master.engine.analysis import (
+    AnalysisOptions,
+    LuckDirectionSchool,
+    LuckStartRule,
+)
 
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)([hms])")
 _UNIT_SECONDS: Final = {"h": 3600.0, "m": 60.0, "s": 1.0}
@@ -17,6 +22,7 @@ _TRUE_WORDS: Final = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE_WORDS: Final = frozenset({"false", "no", "n", "0", "off", ""})
 # The time part has seconds when it reads HH:MM:SS.
 _HAS_SECONDS: Final = re.compile(r"[T ]\d{1,2}:\d{2}:\d{2}")
+_WHOLE_NUMBER: Final = re.compile(r"[+-]?\d+")
 
 
 def parse_duration(text: str) -> float:
@@ -77,6 +83,15 @@ def parse_coordinate(text: str, name: str) -> float:
         ) from None
 
 
+def parse_whole_number(text: str, name: str) -> int:
+    """Parse a whole number written in decimal digits, such as ``9`` or ``2026``."""
+    if not _WHOLE_NUMBER.fullmatch(text.strip()):
+        raise BaziInputError(
+            f"invalid {name} {text!r}: expected a whole number such as 9 or 2026"
+        )
+    return int(text.strip())
+
+
 def build_birth(fields: Mapping[str, str | None]) -> BirthInput:
     """Build a ``BirthInput`` from text fields named like the CSV columns.
 
@@ -107,3 +122,28 @@ def build_birth(fields: Mapping[str, str | None]) -> BirthInput:
         gender=Gender.parse(gender) if gender else None,
         uncertainty_seconds=parse_duration(uncertainty) if uncertainty else 0.0,
     )
+
+
+def build_options(fields: Mapping[str, str | None]) -> AnalysisOptions:
+    """Build the ``AnalysisOptions`` from text fields named like the CSV columns.
+
+    Empty or missing fields take the defaults of ``AnalysisOptions``, which also
+    checks the ranges. A luck index without a gender is rejected, because such a
+    chart has no luck pillars to choose from.
+    """
+    values = {key: (value or "").strip() for key, value in fields.items()}
+    chosen: dict[str, Any] = {}
+    if values.get("luck_rule"):
+        chosen["luck_rule"] = LuckStartRule.parse(values["luck_rule"])
+    if values.get("luck_school"):
+        chosen["luck_school"] = LuckDirectionSchool.parse(values["luck_school"])
+    for name in ("luck_count", "luck_index", "annual_year"):
+        if values.get(name):
+            chosen[name] = parse_whole_number(values[name], name)
+
+    if "luck_index" in chosen and not values.get("gender"):
+        raise BaziInputError(
+            f"invalid luck_index {chosen['luck_index']}: a chart without gender has "
+            "no luck pillars; give gender male or female, or leave luck_index out"
+        )
+    return AnalysisOptions(**chosen)
