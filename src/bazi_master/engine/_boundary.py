@@ -48,16 +48,21 @@ class ChartClock:
     def instant_of_clock(self, clock: datetime, near: float) -> float:
         """Return the UT instant at which the chart clock reads ``clock``.
 
-        For standard time the offset at ``near`` is used.
-        NOTE: a change of the zone's standard offset inside the window (such as the
-        end of local mean time) is not followed. Pieces are still charted correctly
-        at their midpoints, but such a span edge may sit off the true boundary.
+        For standard time the offset is first taken at ``near``, then at the instant
+        found, so that a change of the standard offset between the two (such as the
+        end of local mean time) is followed. A standard-time reading that a change
+        skips or repeats maps to one side of that change.
         """
         seconds = naive_to_seconds(clock)
         if self.solar_longitude is not None:
             return instant_at_solar_seconds(seconds, self.solar_longitude)
-        offset = naive_to_seconds(self.clock_at(near)) - near
-        return seconds - offset
+        when = near
+        for _ in range(3):
+            offset = naive_to_seconds(self.clock_at(when)) - when
+            if seconds - offset == when:
+                break
+            when = seconds - offset
+        return when
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +82,12 @@ def boundary_warnings(
     """List the warnings for a birth at ``instant``.
 
     ``uncertainty`` is the caller's ± seconds; ``precision`` is the length of the
-    input's last digit (60 for a time given to the minute, else 0).
+    input's last digit (60 for a time given to the minute, 1 for seconds).
     """
     low, high = instant - uncertainty, instant + uncertainty + precision
-    warnings = _crossing_warnings(chart_clock, instant, low, high, uncertainty)
+    warnings = _crossing_warnings(
+        chart_clock, instant, (low, high), uncertainty, precision
+    )
     warnings += _term_warnings(chart_clock, instant, precision)
     return warnings
 
@@ -143,11 +150,12 @@ def _jie_between(low: float, high: float) -> list[tuple[float, tuple[int, int]]]
 def _crossing_warnings(
     chart_clock: ChartClock,
     instant: float,
-    low: float,
-    high: float,
+    window: tuple[float, float],
     uncertainty: float,
+    precision: float,
 ) -> list[BoundaryWarning]:
     """Warn once for each boundary between the birth's chart and another chart."""
+    low, high = window
     if high <= low:
         return []
 
@@ -156,17 +164,40 @@ def _crossing_warnings(
     jies = dict(_jie_between(low, high))
     warnings = []
     for index in range(len(spans) - 1):
-        other = spans[index + 1] if index >= birth else spans[index]
-        edge = spans[index].end
-        cause = (
-            WarningCause.BIRTH_TIME_UNCERTAINTY
-            if abs(edge - instant) < uncertainty
-            else WarningCause.MINUTE_PRECISION
-        )
-        warnings.append(
-            _crossing(chart_clock, spans[birth], other, edge, jies.get(edge), cause)
-        )
+        sides = (spans[index], spans[index + 1])
+        other = sides[1] if index >= birth else sides[0]
+        edge = sides[0].end
+        reach = _reach(abs(edge - instant), uncertainty, precision)
+        crossing = _Crossing(edge, jies.get(edge), sides, reach)
+        warnings.append(_crossing(chart_clock, spans[birth], other, crossing))
     return warnings
+
+
+def _reach(distance: float, uncertainty: float, precision: float) -> str:
+    """Name what brings the birth ``distance`` seconds to an edge.
+
+    The caller's ± span is closed, so an edge exactly that far away counts as
+    uncertainty; anything farther is reached only through the input's precision.
+    """
+    if distance <= uncertainty:
+        return "uncertainty"
+    if precision >= MINUTE:
+        return "minute"
+    return "second"
+
+
+@dataclass(frozen=True, slots=True)
+class _Crossing:
+    """A span edge with its jie (if any) and the spans on either side of it.
+
+    ``reach`` names what brings the birth to the edge: ``uncertainty`` (the
+    caller's ± seconds), or ``minute`` or ``second`` (the input's precision).
+    """
+
+    edge: float
+    jie: tuple[int, int] | None
+    sides: tuple[ChartSpan, ChartSpan]
+    reach: str
 
 
 def _index_of_span(spans: list[ChartSpan], instant: float) -> int:
@@ -181,26 +212,33 @@ def _crossing(
     chart_clock: ChartClock,
     birth: ChartSpan,
     other: ChartSpan,
-    edge: float,
-    jie: tuple[int, int] | None,
-    cause: WarningCause,
+    crossing: _Crossing,
 ) -> BoundaryWarning:
-    """Describe one boundary crossing and the chart on its far side."""
-    local = civil_at(edge, chart_clock.tz)
-    if jie is not None:
+    """Describe one boundary crossing and the chart on its far side.
+
+    The kind describes the edge itself (the two spans that meet there), so an
+    hour change on the day after the birth is still an hour change.
+    """
+    local = civil_at(crossing.edge, chart_clock.tz)
+    before, after = crossing.sides
+    if crossing.jie is not None:
         kind = WarningKind.JIE
-        what = f"the jie {TERM_NAMES[jie[1]]} of {jie[0]}"
-    elif other.pillars.day != birth.pillars.day:
+        what = f"the jie {TERM_NAMES[crossing.jie[1]]} of {crossing.jie[0]}"
+    elif before.pillars.day != after.pillars.day:
         kind, what = WarningKind.DAY, "the day change"
     else:
         kind, what = WarningKind.HOUR, "the hour-branch change"
+    cause = (
+        WarningCause.BIRTH_TIME_UNCERTAINTY
+        if crossing.reach == "uncertainty"
+        else WarningCause.MINUTE_PRECISION
+    )
     message = (
         f"{what} at {format_time(local, ' ')} lies within the birth time's "
-        f"{'uncertainty' if cause is WarningCause.BIRTH_TIME_UNCERTAINTY else 'minute'}"
-        f"; births from {format_time(other.start_local, ' ')} to "
+        f"{crossing.reach}; births from {format_time(other.start_local, ' ')} to "
         f"{format_time(other.end_local, ' ')} chart as {other.pillars.chars}"
     )
-    return BoundaryWarning(kind, cause, message, edge, local, 0.0, (other,))
+    return BoundaryWarning(kind, cause, message, crossing.edge, local, 0.0, (other,))
 
 
 def _term_warnings(

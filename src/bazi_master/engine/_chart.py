@@ -20,7 +20,7 @@ from ._model import (
     WarningKind,
 )
 from ._pillars import Pillars, pillars_at
-from ._solar_time import solar_clock, solar_time
+from ._solar_time import clock_longitude, solar_clock, solar_time
 from ._symbols import (
     BRANCH_ANIMALS,
     BRANCH_CHARS,
@@ -65,7 +65,7 @@ def compute_pillars(birth: BirthInput) -> PillarChart:
     location = _resolve_location(birth)
     zone = resolve_zone(_zone_name(birth, location))
     placed = to_instant(birth.birth, zone.tzinfo, birth.fold)
-    longitude = _solar_longitude(birth, location)
+    longitude = _solar_longitude(birth, location, placed.utc_offset)
 
     clock = ChartClock(zone.tzinfo, birth.zi, longitude)
     chart_clock = _chart_clock(birth.birth, placed, longitude)
@@ -73,7 +73,7 @@ def compute_pillars(birth: BirthInput) -> PillarChart:
     solar = (
         None
         if longitude is None
-        else solar_time(placed.instant, longitude, placed.civil)
+        else solar_time(placed.instant, _given_longitude(location), placed.civil)
     )
 
     jie, next_jie = _jie_around(placed.instant)
@@ -137,10 +137,21 @@ def _zone_name(birth: BirthInput, location: Location | None) -> str:
     return zone_at(location.latitude, location.longitude)
 
 
-def _solar_longitude(birth: BirthInput, location: Location | None) -> float | None:
-    """Return the longitude for true solar time, or None when it is off."""
+def _solar_longitude(
+    birth: BirthInput, location: Location | None, utc_offset: int
+) -> float | None:
+    """Return the longitude the solar clock is read at, or None when it is off.
+
+    The longitude is shifted by 360° where the zone lies across the date line
+    (``clock_longitude``), so the solar clock keeps the zone's calendar date.
+    """
     if not birth.true_solar_time:
         return None
+    return clock_longitude(_given_longitude(location), utc_offset)
+
+
+def _given_longitude(location: Location | None) -> float:
+    """Return the birth longitude, or raise when true solar time has none."""
     if location is None:
         raise BaziInputError(
             "true solar time needs the birth longitude: give latitude and longitude "

@@ -39,6 +39,7 @@ class BirthInput:
     has_seconds: bool = False
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_birth(self.birth, self.has_seconds)
         _check_coordinates(self.latitude, self.longitude)
         _check_uncertainty(self.uncertainty_seconds)
@@ -48,6 +49,24 @@ class BirthInput:
                 "missing time zone: give tz (an IANA name or a UTC offset such as "
                 "'+08:00'), a place, or latitude and longitude"
             )
+
+
+def _check_types(birth: BirthInput) -> None:
+    """Reject fields of the wrong type before any range check compares them."""
+    for name in ("tz", "place"):
+        value = getattr(birth, name)
+        if value is not None and not isinstance(value, str):
+            raise BaziInputError(f"invalid {name} {value!r}: expected a string")
+    for name in ("latitude", "longitude", "uncertainty_seconds"):
+        value = getattr(birth, name)
+        if value is None and name != "uncertainty_seconds":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BaziInputError(f"invalid {name} {value!r}: expected a number")
+    for name in ("true_solar_time", "has_seconds"):
+        value = getattr(birth, name)
+        if not isinstance(value, bool):
+            raise BaziInputError(f"invalid {name} {value!r}: expected True or False")
 
 
 def _check_birth(birth: object, has_seconds: bool) -> None:

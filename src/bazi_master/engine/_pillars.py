@@ -107,10 +107,17 @@ def four_pillars(
     >>> four_pillars(datetime(1990, 5, 15, 14, 0)).chars
     '庚午 辛巳 庚辰 癸未'
     """
+    if not isinstance(birth, datetime):
+        raise BaziInputError(f"invalid birth {birth!r}: expected a datetime")
     if birth.tzinfo is not None:
         raise BaziInputError(
             f"invalid birth {birth.isoformat()}: expected a naive local time; "
             "pass the zone in tz instead of attaching it to the datetime"
+        )
+    if not isinstance(tz, str | tzinfo):
+        raise BaziInputError(
+            f"invalid tz {tz!r}: expected an IANA name, a UTC offset such as "
+            "'+08:00', or a tzinfo"
         )
     check_range(birth)
     if not isinstance(zi, ZiConvention):

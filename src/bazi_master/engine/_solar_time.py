@@ -17,6 +17,25 @@ from ._model import SolarTime
 from ._time import seconds_to_naive
 
 SECONDS_PER_DEGREE = 240.0
+_HALF_DAY = 43200.0
+
+
+def clock_longitude(longitude: float, utc_offset_seconds: float) -> float:
+    """Return ``longitude`` shifted by 360° so that its mean time stays within 12 h
+    of the civil clock.
+
+    Places across the date line from their zone's side (Samoa, Tonga and Kiribati
+    east of 180°, Chatham at 176.6°W on +12:45, the western Aleutians on -10:00) keep
+    the calendar date of their zone. Their local mean time from the plain longitude
+    would run about 24 h away from the civil clock and land on another date, so
+    176.6°W is read as 183.4°E there. Other places are returned unchanged.
+    """
+    difference = longitude * SECONDS_PER_DEGREE - utc_offset_seconds
+    if difference > _HALF_DAY:
+        return longitude - 360.0
+    if difference < -_HALF_DAY:
+        return longitude + 360.0
+    return longitude
 
 
 def solar_clock_seconds(instant: float, longitude: float) -> float:
@@ -43,14 +62,19 @@ def instant_at_solar_seconds(seconds: float, longitude: float) -> float:
 
 
 def solar_time(instant: float, longitude: float, civil: datetime) -> SolarTime:
-    """Describe the correction from the aware ``civil`` time to apparent solar time."""
+    """Describe the correction from the aware ``civil`` time to apparent solar time.
+
+    ``longitude`` is echoed as given; the correction uses ``clock_longitude``.
+    """
     offset = civil.utcoffset()
     offset_minutes = offset.total_seconds() / 60 if offset is not None else 0.0
+    given_longitude = longitude
+    longitude = clock_longitude(longitude, offset_minutes * 60)
     equation = equation_of_time(instant)
     mean_seconds = instant + longitude * SECONDS_PER_DEGREE
 
     return SolarTime(
-        longitude=longitude,
+        longitude=given_longitude,
         longitude_correction_minutes=longitude * 4 - offset_minutes,
         equation_of_time_minutes=equation / 60,
         total_correction_minutes=longitude * 4 - offset_minutes + equation / 60,

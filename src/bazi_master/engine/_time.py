@@ -12,8 +12,11 @@ Civil time before 1972 is treated as UT1, which is what clocks kept.
 
 from __future__ import annotations
 
+import bisect
 import importlib
+import math
 import re
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
@@ -42,6 +45,8 @@ _OFFSET_PATTERN: Final = re.compile(
     r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?(?::(\d{2}))?", re.IGNORECASE
 )
 _MAX_OFFSET: Final = timedelta(hours=15)
+# TZif header: magic and version (5 bytes), 15 reserved bytes, then six counts.
+_TZIF_COUNTS: Final = struct.Struct(">20x6l")
 
 # Zones that follow the daylight-saving rules of the People's Republic of China.
 _PRC_ZONES: Final = frozenset(
@@ -233,34 +238,191 @@ def daylight_saving(aware: datetime) -> timedelta:
     The chart clock needs the clock without the seasonal shift, so such a winter
     counts as 0 and the summer as the +1 h it is relative to winter.
 
-    NOTE: Africa/Casablanca's Ramadan offset is also a negative DST. There only the
-    Ramadan weeks count as 0, and the rest of the year keeps +01:00 as standard time.
+    Africa/Casablanca's Ramadan offset (2019-2026) is also a negative DST, but there
+    the weeks of Ramadan count as 0 and the rest of the year keeps +01:00 as its
+    standard time. A summer therefore counts as DST only when it lies between two
+    negative-DST periods and lasts under 245 days (Dublin's and Windhoek's last about
+    7 months, Casablanca's periods between Ramadans about 10).
     """
-    dst = aware.dst() or timedelta(0)
+    dst = _zone_dst(aware)
     zone = aware.tzinfo
     if zone is None or not _has_negative_dst(zone):
         return dst
     if dst < timedelta(0):
         return timedelta(0)
 
+    summers, footer_start = _negative_dst_summers(getattr(zone, "key", None))
+    moment = aware.timestamp()
+    if moment < footer_start:
+        return dst + _summer_shift(summers, moment)
+    if not _footer_has_dst(zone):
+        return dst
+    return dst + _footer_summer_shift(aware)
+
+
+def _summer_shift(summers: list[tuple[float, float, int]], moment: float) -> timedelta:
+    """Return the summer shift of the period containing ``moment``, or zero."""
+    index = bisect.bisect_right(summers, (moment, math.inf)) - 1
+    if index >= 0 and moment < summers[index][1]:
+        return timedelta(seconds=summers[index][2])
+    return timedelta(0)
+
+
+def _footer_summer_shift(aware: datetime) -> timedelta:
+    """Return the summer shift under the zone's yearly rule, after its last listed
+    transition, from the nearest winter of negative DST.
+
+    Such a summer lasts about 7 months, so a winter lies within 4 months on one side.
+    """
+    zone = aware.tzinfo
+    assert zone is not None
     offset = aware.utcoffset() or timedelta(0)
-    for days in (-182, 182):
-        other = civil_at(aware.timestamp() + days * 86400.0, zone)
-        other_dst = other.dst() or timedelta(0)
-        if other_dst < timedelta(0) and other.utcoffset() == offset + other_dst:
-            return dst - other_dst
-    return dst
+    moment = aware.timestamp()
+    for days in range(15, 136, 15):
+        for sign in (-1, 1):
+            other = civil_at(moment + sign * days * 86400.0, zone)
+            other_dst = _zone_dst(other)
+            if other_dst < timedelta(0) and other.utcoffset() == offset + other_dst:
+                return -other_dst
+    return timedelta(0)
+
+
+@cache
+def _negative_dst_summers(
+    name: str | None,
+) -> tuple[list[tuple[float, float, int]], float]:
+    """Return the summers between two negative-DST periods, and the last transition.
+
+    Each summer is (start, end, shift seconds), UT seconds: a standard-time period
+    shorter than 245 days whose neighbours are both DST periods with a lower offset.
+    Instants from the last listed transition on follow the zone's yearly rule.
+    """
+    if name is None or name not in zone_names():
+        return [], -math.inf
+    times, types = _read_transitions(name)
+    if not times:
+        return [], -math.inf
+    summers = []
+    for index in range(1, len(types) - 1):
+        offset, is_dst = types[index]
+        before, after = types[index - 1], types[index + 1]
+        length = times[index + 1] - times[index]
+        if is_dst or not (before[1] and after[1]) or length >= 245 * 86400:
+            continue
+        if before[0] < offset and after[0] < offset:
+            summers.append(
+                (float(times[index]), float(times[index + 1]), offset - before[0])
+            )
+    return summers, float(times[-1])
+
+
+@cache
+def _footer_has_dst(tz: tzinfo) -> bool:
+    """Tell whether the zone's yearly rule (seen in 2200) has any DST at all."""
+    return any(
+        _zone_dst(datetime(2200, month, 15, 12, tzinfo=tz)) != timedelta(0)
+        for month in range(1, 13)
+    )
+
+
+def _zone_dst(aware: datetime) -> timedelta:
+    """Return the DST of ``aware``, corrected where ``zoneinfo`` guesses it wrong.
+
+    Zone files store each period's UTC offset and a DST flag but not the DST amount,
+    so ``zoneinfo`` infers it from the neighbouring periods. Where both neighbours
+    are DST too, it falls back to 1 h: British double summer time (1941-1947), Berlin
+    (1945-1947) and Lisbon (1942-1945) had 2 h. Where the next period starts a new
+    standard offset, the inferred DST can turn negative (Hong Kong 1941, Kyiv 1943).
+    ``_dst_corrections`` measures those periods from the last standard offset.
+    """
+    periods = _dst_corrections(getattr(aware.tzinfo, "key", None))
+    if periods:
+        moment = aware.timestamp()
+        index = bisect.bisect_right(periods, (moment, math.inf)) - 1
+        if index >= 0 and moment < periods[index][1]:
+            return timedelta(seconds=periods[index][2])
+    return aware.dst() or timedelta(0)
+
+
+@cache
+def _dst_corrections(name: str | None) -> list[tuple[float, float, int]]:
+    """Return the zone's periods whose DST ``zoneinfo`` infers wrongly.
+
+    Each entry is (start, end, DST seconds), UT seconds, in time order. A DST period
+    is listed when both neighbouring periods are DST too or ``zoneinfo``'s value is
+    negative. Its DST is then its offset above the last standard offset before it,
+    or, when that is not in (0, 2 h] and ``zoneinfo``'s value is negative, above the
+    first standard offset after it (German-occupied Kyiv in 1941 went from Moscow
+    time straight to CEST, which is CET + 1 h).
+    """
+    if name is None or name not in zone_names():
+        return []
+    times, types = _read_transitions(name)
+    zone = _load_zone(name)
+    previous = _standard_offsets(types)
+    following = _standard_offsets(types[::-1])[::-1]
+    periods: list[tuple[float, float, int]] = []
+    # The last period runs into the zone's yearly rule, which states its DST.
+    for index in range(len(types) - 1):
+        offset, is_dst = types[index]
+        if not is_dst:
+            continue
+        inferred = civil_at(float(times[index]), zone).dst() or timedelta(0)
+        between_dst = index > 0 and types[index - 1][1] and types[index + 1][1]
+        candidates = [previous[index]] if between_dst else []
+        if inferred < timedelta(0):
+            candidates = [previous[index], following[index]]
+        for standard in candidates:
+            if standard is not None and 0 < offset - standard <= 7200:
+                end = float(times[index + 1])
+                periods.append((float(times[index]), end, offset - standard))
+                break
+    return periods
+
+
+def _standard_offsets(types: list[tuple[int, bool]]) -> list[int | None]:
+    """Return, for each period, the offset of the last standard period before it."""
+    found: list[int | None] = []
+    standard: int | None = None
+    for offset, is_dst in types:
+        found.append(standard)
+        if not is_dst:
+            standard = offset
+    return found
+
+
+def _read_transitions(name: str) -> tuple[list[int], list[tuple[int, bool]]]:
+    """Read the 64-bit transitions of a TZif file: UT seconds and (offset, is DST).
+
+    The layout is RFC 8536: a header of six counts, a 32-bit data block that is
+    skipped, then a second header and the 64-bit data block.
+    """
+    path = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+    data = path.read_bytes()
+    if data[:4] != b"TZif" or data[4:5] == b"\0":
+        return [], []
+
+    utc_flags, std_flags, leaps, times, kinds, chars = _TZIF_COUNTS.unpack_from(data)
+    start = _TZIF_COUNTS.size + times * 5 + kinds * 6 + chars + leaps * 8
+    start += std_flags + utc_flags
+    _, _, _, times, kinds, _ = _TZIF_COUNTS.unpack_from(data, start)
+    start += _TZIF_COUNTS.size
+
+    moments = struct.unpack_from(f">{times}q", data, start)
+    indices = data[start + times * 8 : start + times * 9]
+    start += times * 9
+    records = [struct.unpack_from(">lB", data, start + 6 * i) for i in range(kinds)]
+    return list(moments), [(records[i][0], bool(records[i][1])) for i in indices]
 
 
 @cache
 def _has_negative_dst(tz: tzinfo) -> bool:
-    """Tell whether ``tz`` ever reports a negative DST from 1800 to 2200."""
+    """Tell whether ``tz`` ever has a negative DST from 1800 to 2200."""
     if not isinstance(tz, ZoneInfo):
         return False
     for year in range(1800, 2201):
         for month in range(1, 13):
-            dst = datetime(year, month, 15, 12, tzinfo=tz).dst()
-            if dst is not None and dst < timedelta(0):
+            if _zone_dst(datetime(year, month, 15, 12, tzinfo=tz)) < timedelta(0):
                 return True
     return False
 
