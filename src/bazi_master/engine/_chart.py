@@ -48,6 +48,7 @@ from ._time import (
     to_instant,
     utc_datetime,
 )
+from ._zone_links import linked_zone_warning
 
 # The offset that published lists other than tzdata give to 1988-04-10..04-17.
 _DISPUTED_OFFSET = timezone(timedelta(hours=9))
@@ -189,13 +190,17 @@ def _jie_info(index: int) -> JieInfo:
 def _warnings(
     birth: BirthInput, zone: Zone, clock: ChartClock, placed: CivilInstant
 ) -> list[BoundaryWarning]:
-    """Collect the boundary warnings and the disputed-DST warning."""
+    """Collect the boundary warnings and the zone warnings (disputed DST, link)."""
     precision = 1.0 if birth.has_seconds else MINUTE
     warnings = boundary_warnings(
         clock, placed.instant, birth.uncertainty_seconds, precision
     )
     if is_disputed_1988(birth.birth, zone):
         warnings.append(_disputed_warning(birth, clock, precision))
+    start = placed.instant - birth.uncertainty_seconds
+    linked = linked_zone_warning(zone.label, start, placed.utc_offset)
+    if linked is not None:
+        warnings.append(linked)
     return warnings
 
 

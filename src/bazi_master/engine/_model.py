@@ -190,6 +190,7 @@ class WarningKind(StrEnum):
     DAY = "day"
     TERM_UNCERTAINTY = "term_uncertainty"
     DISPUTED_DST = "disputed_dst"
+    LINKED_ZONE = "linked_zone"
 
 
 class WarningCause(StrEnum):
