@@ -50,6 +50,6 @@ class UnknownPlaceError(BaziInputError):
 
 
 class BaziDataError(BaziError, RuntimeError):
-    """A packaged data table is missing or damaged; reinstalling the package fixes it."""
+    """A packaged data table is missing or damaged: reinstall the package."""
 
     code = "DATA_ERROR"
