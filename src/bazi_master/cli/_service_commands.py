@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..service.core.db import SchemaOutOfDateError, check_schema, create_engine, migrate
 from ..service.core.lifecycle import serve as run_server
@@ -38,9 +39,9 @@ def _fatal(event: str, **fields: Any) -> NoReturn:
 
 def _load_settings(**overrides: Any) -> Settings:
     """Read the settings; on invalid values log one fatal line and exit 1."""
-    given = {key: value for key, value in overrides.items() if value is not None}
+    options = {key: value for key, value in overrides.items() if value is not None}
     try:
-        settings = Settings(**given)
+        settings = Settings(**options)
     except ValidationError as exc:
         configure_logging()
         problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
@@ -79,36 +80,42 @@ def serve(
 
 
 async def _prepare(settings: Settings) -> None:
-    """Bring the database to the expected revision and check Redis in production."""
+    """Bring the database to the expected revision, then check Redis if configured."""
     engine = create_engine(settings)
     try:
         await _prepare_database(settings, engine)
     finally:
         await engine.dispose()
-    if settings.is_production:
+    if settings.REDIS_URL:
         await _check_redis(settings)
 
 
-async def _prepare_database(settings: Settings, engine: Any) -> None:
+async def _prepare_database(settings: Settings, engine: AsyncEngine) -> None:
     try:
         if settings.RUN_MIGRATIONS_ON_START:
-            await migrate(engine)
+            _, revision = await migrate(engine)
         else:
-            await check_schema(engine)
+            revision = await check_schema(engine)
     except SchemaOutOfDateError as exc:
         _fatal("db.schema_out_of_date", error=str(exc))
     except (SQLAlchemyError, OSError) as exc:
         _fatal("db.connect_failed", error=str(exc), error_type=type(exc).__name__)
+    log.info("db.connected", database=engine.dialect.name, revision=revision)
 
 
 async def _check_redis(settings: Settings) -> None:
+    """PING Redis: a failure is fatal in production, a warning elsewhere."""
     store = create_store(settings)
     try:
         await store.ping()
     except StoreError as exc:
-        _fatal("redis.connect_failed", error=str(exc))
+        if settings.is_production:
+            _fatal("redis.connect_failed", error=str(exc))
+        log.warning("redis.connect_failed", error=str(exc))
+        return
     finally:
         await store.close()
+    log.info("redis.connected", key_prefix=settings.REDIS_KEY_PREFIX)
 
 
 @click.command("migrate")

@@ -1,0 +1,1 @@
+"""The BaZi chart API."""

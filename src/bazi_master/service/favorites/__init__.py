@@ -1,0 +1,1 @@
+"""Favourites: members mark their own saved charts."""

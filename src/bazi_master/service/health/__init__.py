@@ -1,0 +1,1 @@
+"""Liveness, health and readiness probes."""

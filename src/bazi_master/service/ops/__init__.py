@@ -1,0 +1,1 @@
+"""Operator endpoints: metrics and API documentation."""

@@ -1,0 +1,1 @@
+"""Saved charts: records, search, trash, export and import."""
