@@ -244,6 +244,9 @@ def test_instant_matches_stdlib_conversion(local: datetime, name: str) -> None:
     aware = local.replace(tzinfo=zone)
     assume(aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local)
     assume(aware.utcoffset() == local.replace(tzinfo=zone, fold=1).utcoffset())
+    # zoneinfo reports one hour of DST during British double summer time, where the
+    # engine removes two; test_edge_cases checks those years against tzdata itself.
+    assume(not (name == "Europe/London" and 1941 <= local.year <= 1947))
 
     result = compute_pillars(BirthInput(local, tz=name, has_seconds=True))
 
