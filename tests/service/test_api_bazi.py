@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bazi_master import engine
 from bazi_master.service import Settings
 
 from .conftest import PrivateRedis, SettingsFactory, client_for
@@ -104,6 +105,19 @@ async def test_cache_miss_then_hit(backend_settings: Settings) -> None:
     assert first.headers["x-bazi-cache"] == "miss"
     assert second.headers["x-bazi-cache"] == "hit"
     assert second.content == first.content
+
+
+async def test_engine_release_misses_cache(
+    embedded_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with client_for(embedded_settings) as client:
+        await client.post(URL, json=CURRENT)
+        monkeypatch.setattr(engine, "ENGINE_VERSION", "99.0.0")
+        upgraded = await client.post(URL, json=CURRENT)
+        again = await client.post(URL, json=CURRENT)
+
+    assert upgraded.headers["x-bazi-cache"] == "miss"
+    assert again.headers["x-bazi-cache"] == "hit"
 
 
 async def test_gender_normalised_before_cache(embedded_settings: Settings) -> None:

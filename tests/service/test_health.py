@@ -174,3 +174,22 @@ async def test_hung_database_times_out(settings_for: SettingsFactory) -> None:
     assert response.status_code == 503
     assert response.json()["checks"]["db"]["error"] == "SELECT 1 timed out after 1.5 s"
     assert 1.4 < elapsed < 2.0
+
+
+@pytest.mark.parametrize("path", ["/live", "/health", "/api/health", "/api/ready"])
+async def test_probe_accepts_head(embedded_settings: Settings, path: str) -> None:
+    async with client_for(embedded_settings) as client:
+        response = await client.head(path)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_probes_in_openapi(embedded_settings: Settings) -> None:
+    async with client_for(embedded_settings) as client:
+        schema = (await client.get("/openapi.json")).json()
+
+    for path in ("/live", "/health", "/api/health", "/api/ready"):
+        assert "get" in schema["paths"][path], path
+        assert "head" in schema["paths"][path], path

@@ -18,6 +18,7 @@ import pytest
 
 from bazi_master.service import Settings
 from bazi_master.service.core.db import head_revision
+from bazi_master.service.records.batch import MAX_PROCESSES, PROCESS_THRESHOLD
 
 from .conftest import free_port
 
@@ -260,3 +261,48 @@ async def test_two_workers_stop_on_sigterm(server_factory: Any) -> None:
     assert events.count("app.started") == 2
     assert events.count("app.stopped") == 2
     assert events[-1] == "server.stopped"
+
+
+def _running_in_group(pgid: int) -> list[int]:
+    """Return the ids of processes in group ``pgid`` that still run (not zombies)."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while the loop ran
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            running.append(int(stat.parent.name))
+    return running
+
+
+@pytest.mark.skipif(MAX_PROCESSES < 2, reason="imports chart in processes on 2+ CPUs")
+async def test_sigterm_stops_import_workers(server_factory: Any) -> None:
+    server: Server = server_factory(SHUTDOWN_DRAIN="0")
+    rows = [
+        {"birth": f"{1900 + n % 200}-05-12T10:{n % 60:02d}", "tz": "+08:00"}
+        for n in range(PROCESS_THRESHOLD)
+    ]
+
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        account = {"email": "import@example.com", "password": "long enough password"}
+        registered = await client.post("/api/auth/register", json=account)
+        headers = {"authorization": f"Bearer {registered.json()['token']}"}
+        imported = await client.post(
+            "/api/bazi/records/import", json=rows, headers=headers
+        )
+        server.process.send_signal(signal.SIGTERM)
+        code = await _wait_exit(server, timeout=10)
+
+    assert imported.status_code == 200, imported.text
+    assert code == 0
+    events = server.events()
+    assert "records.import_pool_started" in events
+    assert events.index("records.import_pool_stopped") < events.index("app.stopped")
+    # The server ran in its own session, so its pool workers share its group id.
+    # Its multiprocessing resource tracker may need a moment to see the exit.
+    deadline = time.monotonic() + 5
+    while _running_in_group(server.process.pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert _running_in_group(server.process.pid) == []

@@ -60,6 +60,26 @@ async def test_not_found_and_method_envelopes(embedded_settings: Settings) -> No
     assert wrong_method.headers["allow"] == "POST"
 
 
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/auth/me", {"GET", "PATCH", "DELETE"}),
+        ("/api/user/settings", {"GET", "PUT"}),
+        (URL, {"POST"}),
+    ],
+)
+async def test_method_not_allowed_lists_every_method(
+    embedded_settings: Settings, path: str, methods: set[str]
+) -> None:
+    async with client_for(embedded_settings) as client:
+        response = await client.request("OPTIONS", path)
+
+    allowed = {name.strip() for name in response.headers["allow"].split(",")}
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert allowed == methods
+
+
 async def test_body_over_limit_is_413(settings_for: SettingsFactory) -> None:
     settings = settings_for(MAX_BODY_BYTES=2048)
     padded = {**BODY, "place": "x" * 4000}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,63 @@ def test_env_example_matches_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in Settings.model_fields:
         from_example, default = getattr(from_file, name), getattr(defaults, name)
         assert from_example == default or (not from_example and not default), name
+
+
+PRODUCTION_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.production.example"
+PLACEHOLDER = re.compile(r"replace-me[a-z0-9-]*")
+
+
+def _production_example(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str
+) -> Settings:
+    """Load ``text`` as the only source of settings, as the production copy is."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / ".env.production"
+    path.write_text(text)
+    return Settings(_env_file=path)
+
+
+def _example_values() -> dict[str, str]:
+    values = {}
+    for line in PRODUCTION_EXAMPLE.read_text().splitlines():
+        match = re.match(r"([A-Z][A-Z0-9_]+)=(.*)", line)
+        if match:
+            values[match.group(1)] = match.group(2)
+    return values
+
+
+def test_production_example_passes_once_filled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    text = PRODUCTION_EXAMPLE.read_text()
+    secret_for = {
+        placeholder: secrets.token_hex(32)
+        for placeholder in set(PLACEHOLDER.findall(text))
+    }
+    filled = PLACEHOLDER.sub(lambda match: secret_for[match.group(0)], text)
+
+    settings = _production_example(monkeypatch, tmp_path, filled)
+
+    assert settings.is_production
+    assert settings.production_errors() == []
+
+
+def test_production_example_placeholders_rejected(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with_placeholder = {
+        name
+        for name, value in _example_values().items()
+        if name in Settings.model_fields and PLACEHOLDER.search(value)
+    }
+
+    settings = _production_example(
+        monkeypatch, tmp_path, PRODUCTION_EXAMPLE.read_text()
+    )
+
+    errors = settings.production_errors()
+    reported = {name for name in with_placeholder if any(name in e for e in errors)}
+    assert with_placeholder, "the example has no placeholder left to check"
+    assert reported == with_placeholder
+    assert all("placeholder" in error for error in errors), errors

@@ -2,24 +2,26 @@
 
 Parts shared by the routes live on ``app.state``: ``settings``, ``engine`` and
 ``session_factory`` (database), ``store`` (key-value store), ``metrics``, ``health``,
-``shutdown``, ``charts`` and ``started_at``. Creating the app opens no connection; the
-engine and the store connect on first use and are closed on shutdown.
+``shutdown``, ``charts``, ``import_pool`` and ``started_at``. Creating the app opens no
+connection and starts no process; the engine, the store and the import pool start on
+first use and are closed on shutdown.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
 from .accounts.endpoints import router as accounts_router
 from .bazi.endpoints import CALCULATE_PATH
 from .bazi.endpoints import router as bazi_router
 from .bazi.service import ChartService
+from .core.cors import EnvelopeCORSMiddleware
 from .core.db import create_engine, create_session_factory
 from .core.errors import install_error_handlers
 from .core.lifecycle import ShutdownState
@@ -38,6 +40,7 @@ from .health.endpoints import PROBE_PATHS
 from .health.endpoints import router as health_router
 from .health.service import HealthChecker
 from .ops.endpoints import router as ops_router
+from .records.batch import ImportPool
 from .records.endpoints import FULL_ANALYSIS_PATH, IMPORT_PATH
 from .records.endpoints import router as records_router
 
@@ -96,6 +99,7 @@ def _attach_state(app: FastAPI, settings: Settings) -> None:
     app.state.charts = ChartService(
         store, metrics, settings.BAZI_CACHE_TTL.total_seconds()
     )
+    app.state.import_pool = ImportPool()
     app.state.started_at = time.monotonic()
 
 
@@ -116,9 +120,10 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         LimitsMiddleware,
         max_body=settings.MAX_BODY_BYTES,
         max_url=settings.MAX_URL_LENGTH,
+        path_max_body={IMPORT_PATH: settings.MAX_IMPORT_BODY_BYTES},
     )
     app.add_middleware(
-        CORSMiddleware,
+        EnvelopeCORSMiddleware,
         allow_origins=settings.CORS_ALLOWED_ORIGINS,
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -151,6 +156,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("store.single_instance", reason="REDIS_URL is not set")
     yield
     app.state.metrics.up.set(0)
+    import_pool: ImportPool = app.state.import_pool
+    await asyncio.to_thread(import_pool.shutdown)
     await store.close()
     await app.state.engine.dispose()
     log.info("app.stopped")

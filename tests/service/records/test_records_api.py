@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from bazi_master import engine
 from bazi_master.service import Settings
-from bazi_master.service.records.charts import ENGINE_VERSION
 
 from .conftest import MemberFactory, run_sql, uuid_param
 
@@ -29,6 +30,11 @@ FULL_BODY = {
 }
 
 
+def _engine_version() -> str:
+    """The version a saved chart must carry: the engine's and the tzdata release."""
+    return f"{engine.ENGINE_VERSION}+tzdata{engine.TZDATA_VERSION}"
+
+
 async def test_record_keeps_every_input(new_member: MemberFactory) -> None:
     member = await new_member()
     record = await member.save(**FULL_BODY)
@@ -38,7 +44,7 @@ async def test_record_keeps_every_input(new_member: MemberFactory) -> None:
         assert record[name] == value, name
     assert record["place"] is None
     assert record["fold"] is None
-    assert record["engineVersion"] == ENGINE_VERSION
+    assert record["engineVersion"] == _engine_version()
     assert record["recomputed"] is False
     assert record["deletedAt"] is None
     assert len(record["id"]) == 36
@@ -289,10 +295,30 @@ async def test_older_engine_chart_is_recomputed(
     again = (await member.request("GET", f"/api/bazi/records/{record['id']}")).json()
 
     assert listed["recomputed"] is True
-    assert listed["engineVersion"] == ENGINE_VERSION
+    assert listed["engineVersion"] == _engine_version()
     assert listed["pillars"] == record["pillars"]
     assert again["recomputed"] is False
     assert again["chart"] == record["chart"]
+
+
+async def test_engine_release_recomputes_record(
+    new_member: MemberFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = await new_member()
+    record = await member.save(birth="1990-05-12T10:30", tz="+08:00")
+    path = f"/api/bazi/records/{record['id']}"
+
+    unchanged = (await member.request("GET", path)).json()
+    monkeypatch.setattr(engine, "ENGINE_VERSION", "99.0.0")
+    upgraded = (await member.request("GET", path)).json()
+    again = (await member.request("GET", path)).json()
+
+    assert unchanged["recomputed"] is False
+    assert upgraded["recomputed"] is True
+    assert upgraded["engineVersion"] == f"99.0.0+tzdata{engine.TZDATA_VERSION}"
+    assert upgraded["chart"] == record["chart"]
+    assert again["recomputed"] is False
+    assert again["engineVersion"] == upgraded["engineVersion"]
 
 
 async def test_full_analysis_saves_record(new_member: MemberFactory) -> None:

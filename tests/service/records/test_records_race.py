@@ -11,6 +11,7 @@ from bazi_master.service.bazi.service import ChartService
 from bazi_master.service.core.db import create_engine, create_session_factory, migrate
 from bazi_master.service.core.metrics import Metrics
 from bazi_master.service.core.store import MemoryStore
+from bazi_master.service.records.batch import ImportPool
 from bazi_master.service.records.repository import RecordRepository
 from bazi_master.service.records.schemas import RecordInput
 from bazi_master.service.records.service import RecordService
@@ -27,11 +28,12 @@ async def test_racing_saves_insert_once(shared_settings: Settings) -> None:
         session.add(User(id=owner, email=f"{owner}@example.com"))
         await session.commit()
     charts = ChartService(MemoryStore(), Metrics(), 60)
+    pool = ImportPool()  # never started: saves chart on the event loop
     body = RecordInput.model_validate(BODY)
 
     async def save() -> tuple[uuid.UUID, bool]:
         async with factory() as session:
-            service = RecordService(RecordRepository(session), charts)
+            service = RecordService(RecordRepository(session), charts, pool)
             view, created = await service.create(owner, body)
             await session.commit()
             return view.record.id, created

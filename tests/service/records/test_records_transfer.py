@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import multiprocessing
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import hypothesis
 import pytest
 
 from bazi_master.service import Settings
 from bazi_master.service.records import batch, service
+from bazi_master.service.records.endpoints import MEDIA_TYPES
+from bazi_master.service.records.models import LABEL_MAX_LENGTH
+from bazi_master.service.records.transfer import (
+    MAX_IMPORT_ROWS,
+    defuse_formula,
+    export_row,
+    json_chunk,
+    restore_formula,
+)
 
-from ..conftest import client_for
+from ..conftest import SettingsFactory, client_for
 from .conftest import PASSWORD, Member, MemberFactory
 
 IMPORT = "/api/bazi/records/import"
@@ -232,13 +249,106 @@ async def test_round_trip_reproduces_records(
     again = await _export(target, form, trash=True)
     assert _comparable(_rows(again, form)) == _comparable(_rows(exported, form))
     assert await _total(target, "deleted") == 1
-    charts = {}
+    charts: dict[str, list[Any]] = {}
     for member in (source, target):
         listing = await member.request("GET", "/api/bazi/records?status=all")
         for item in listing.json()["records"]:
             record = await member.request("GET", f"/api/bazi/records/{item['id']}")
             charts.setdefault(item["birth"], []).append(record.json()["chart"])
     assert all(len(pair) == 2 and pair[0] == pair[1] for pair in charts.values())
+
+
+# Labels that a spreadsheet would read as a formula, and labels that really start
+# with a quote, which must survive the quote that defuses the others.
+FORMULA_LABELS = [
+    '=HYPERLINK("http://127.0.0.1/","x")',
+    "+1+2",
+    "-3",
+    "@SUM(A1:A2)",
+    "\t=1",
+    "\r=1",
+    "'tis the season",
+    "'=1",
+    "''+1",
+    "plain = text",
+]
+
+
+async def test_csv_export_defuses_formulas(new_member: MemberFactory) -> None:
+    source, target = await new_member(), await new_member()
+    for label in FORMULA_LABELS:
+        await source.save(label=label, birth="1990-05-12T10:30", tz="+08:00")
+
+    exported = await _export(source, "csv", trash=False)
+    response = await target.request(
+        "POST", f"{IMPORT}?format=csv", content=exported.content
+    )
+    imported = (await _export(target, "json", trash=False)).json()
+
+    cells = sorted(row["label"] for row in _rows(exported, "csv"))
+    escaped = [
+        label if label[0] not in "=+-@\t\r'" else "'" + label
+        for label in FORMULA_LABELS
+    ]
+    assert cells == sorted(escaped)
+    assert response.status_code == 200, response.text
+    assert sorted(row["label"] for row in imported) == sorted(FORMULA_LABELS)
+
+
+async def test_csv_import_keeps_other_quotes(new_member: MemberFactory) -> None:
+    member = await new_member()
+    text = (
+        "label,birth,tz\r\n"
+        "'tis,1990-05-12T10:30,+08:00\r\n"
+        "'=1,1990-05-12T10:30,+08:00\r\n"
+        "it's,1990-05-12T10:30,+08:00\r\n"
+    )
+
+    response = await member.request(
+        "POST", IMPORT, content=text, headers={"content-type": "text/csv"}
+    )
+    imported = (await _export(member, "json", trash=False)).json()
+
+    assert response.status_code == 200, response.text
+    assert sorted(row["label"] for row in imported) == ["'tis", "=1", "it's"]
+
+
+@hypothesis.given(hypothesis.strategies.text())
+def test_defused_text_restores_exactly(text: str) -> None:
+    assert restore_formula(defuse_formula(text)) == text
+
+
+def test_import_limit_fits_largest_rows() -> None:
+    record = SimpleNamespace(
+        id=uuid.uuid4(),
+        label="\x01" * LABEL_MAX_LENGTH,
+        birth=datetime(1948, 3, 7, 5, 41, 27),
+        birth_has_seconds=True,
+        tz="America/Argentina/ComodRivadavia",
+        place="汉" * 200,
+        latitude=-31.230412345678,
+        longitude=-121.473712345678,
+        gender="female",
+        true_solar_time=True,
+        zi="stay-next",
+        fold="earlier",
+        uncertainty_minutes=2.5,
+        luck_rule="traditional",
+        luck_school="male-forward",
+        luck_count=10,
+        luck_index=10,
+        annual_year=2200,
+        pillars="庚午 辛巳 庚辰 癸未",
+        day_master="庚",
+        engine_version="1.0.0+tzdata2026f",
+        created_at=datetime(2026, 12, 4, 17, 16, 32, 123456, UTC),
+        updated_at=datetime(2026, 12, 4, 17, 16, 32, 123456, UTC),
+        deleted_at=datetime(2026, 12, 4, 17, 16, 32, 123456, UTC),
+    )
+    row = json_chunk([export_row(record, include_deleted=True)], first=False)
+
+    size = MAX_IMPORT_ROWS * len(row.encode()) + len("[\n\n]\n")
+    assert size <= Settings(_env_file=None).MAX_IMPORT_BODY_BYTES
 
 
 async def test_export_leaves_out_trash_by_default(new_member: MemberFactory) -> None:
@@ -271,6 +381,14 @@ async def test_export_reads_in_chunks(
     assert sorted(row["label"] for row in exported) == [f"n{n}" for n in range(7)]
 
 
+async def _register(client: httpx.AsyncClient) -> dict[str, str]:
+    """Register a member with a unique email; return its authorization header."""
+    body = {"email": f"bulk-{secrets.token_hex(6)}@example.com", "password": PASSWORD}
+    response = await client.post("/api/auth/register", json=body)
+    assert response.status_code == 201, response.text
+    return {"authorization": f"Bearer {response.json()['token']}"}
+
+
 async def test_large_import_uses_worker_processes(
     embedded_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -285,10 +403,9 @@ async def test_large_import_uses_worker_processes(
         }
         for n in range(600)
     ]
+    before = {child.pid for child in multiprocessing.active_children()}
     async with client_for(embedded_settings) as client:
-        body = {"email": "bulk@example.com", "password": PASSWORD}
-        token = (await client.post("/api/auth/register", json=body)).json()["token"]
-        headers = {"authorization": f"Bearer {token}"}
+        headers = await _register(client)
 
         response = await client.post(IMPORT, json=rows, headers=headers)
         listing = await client.get("/api/bazi/records?q=p599", headers=headers)
@@ -299,7 +416,105 @@ async def test_large_import_uses_worker_processes(
             "/api/bazi/calculate",
             json={key: value for key, value in rows[599].items() if key != "label"},
         )
+        workers = {child.pid for child in multiprocessing.active_children()} - before
+    after = {child.pid for child in multiprocessing.active_children()}
+
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 600
     assert saved.json()["chart"] == calculated.json()
-    assert batch._pool is not None
+    assert len(workers) == 2
+    assert workers.isdisjoint(after), "the app's shutdown left import workers running"
+
+
+def _import_body(count: int, label_length: int) -> list[dict[str, Any]]:
+    """Return ``count`` import rows of about 150 bytes plus the label."""
+    return [
+        {**GOOD, "label": f"{n:05d}".ljust(label_length, "x")} for n in range(count)
+    ]
+
+
+async def test_import_has_own_body_limit(
+    settings_for: SettingsFactory,
+) -> None:
+    settings = settings_for(MAX_BODY_BYTES=2048, MAX_IMPORT_BODY_BYTES=8192)
+    fitting = json.dumps(_import_body(20, 100)).encode()
+    too_large = json.dumps(_import_body(60, 100)).encode()
+    assert 2048 < len(fitting) < 8192 < len(too_large)
+
+    async with client_for(settings) as client:
+        headers = {**await _register(client), "content-type": "application/json"}
+        imported = await client.post(IMPORT, content=fitting, headers=headers)
+        declared = await client.post(IMPORT, content=too_large, headers=headers)
+        streamed = await client.post(
+            IMPORT, content=_chunks(too_large), headers=headers
+        )
+        other = await client.post(
+            "/api/bazi/calculate", content=fitting, headers=headers
+        )
+
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["created"] == 20
+    for response in (declared, streamed):
+        error = response.json()["error"]
+        assert response.status_code == 413
+        assert error["code"] == "PAYLOAD_TOO_LARGE"
+        assert "8192" in error["message"]
+    assert other.status_code == 413
+    assert "2048" in other.json()["error"]["message"]
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), 1000):
+        yield data[start : start + 1000]
+
+
+def _varied_rows(count: int) -> list[dict[str, Any]]:
+    """Return rows with varied inputs, times and trash marks, as an export has them."""
+    offsets = ["+08:00", "-05:00", "+05:30", "+00:00"]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    rows = []
+    for n in range(count):
+        created = (start + timedelta(minutes=n)).isoformat().replace("+00:00", "Z")
+        row = {
+            "label": f"{'=' if n % 7 == 0 else ''}member {n}: 汉字 {n % 97}",
+            "birth": f"{1900 + n % 200}-{1 + n % 12:02d}-{1 + n % 28:02d}"
+            f"T{n % 24:02d}:{n % 60:02d}",
+            "tz": offsets[n % len(offsets)],
+            "gender": "female" if n % 2 else "male",
+            "luckCount": 8 + n % 3,
+            "createdAt": created,
+        }
+        if n % 10 == 0:
+            row["deletedAt"] = created
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.slow
+async def test_largest_export_imports_back(embedded_settings: Settings) -> None:
+    rows = _varied_rows(MAX_IMPORT_ROWS)
+    exported: dict[str, httpx.Response] = {}
+    imported: dict[str, httpx.Response] = {}
+    again: dict[str, httpx.Response] = {}
+    async with client_for(embedded_settings) as client:
+        source = await _register(client)
+        seeded = await client.post(IMPORT, json=rows, headers=source)
+        for form in ("json", "csv"):
+            query = {"format": form, "includeDeleted": "true"}
+            target = await _register(client)
+            exported[form] = await client.get(EXPORT, params=query, headers=source)
+            imported[form] = await client.post(
+                IMPORT,
+                content=exported[form].content,
+                headers={**target, "content-type": MEDIA_TYPES[form]},
+            )
+            again[form] = await client.get(EXPORT, params=query, headers=target)
+
+    assert seeded.status_code == 200, seeded.text
+    for form in ("json", "csv"):
+        assert len(exported[form].content) > embedded_settings.MAX_BODY_BYTES, form
+        assert imported[form].status_code == 200, imported[form].text
+        assert imported[form].json()["created"] == MAX_IMPORT_ROWS, form
+        assert _comparable(_rows(again[form], form)) == _comparable(
+            _rows(exported[form], form)
+        ), form

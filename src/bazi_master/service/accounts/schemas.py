@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 from pydantic.alias_generators import to_camel
 
+from ..core.text import check_json_tree
+from ..core.times import UtcDateTime
 from .models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH
 from .passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 PREFERENCES_MAX_BYTES = 16_384
+# Pydantic's serializer (pydantic-core 2.50) fails from 256 levels, and no settings
+# page needs more than a few.
+PREFERENCES_MAX_DEPTH = 32
 
 
 def _check_email(value: str) -> str:
@@ -43,6 +47,7 @@ def _check_display_name(value: str) -> str:
 
 
 def _check_preferences(value: dict[str, Any]) -> dict[str, Any]:
+    check_json_tree(value, PREFERENCES_MAX_DEPTH)
     size = len(json.dumps(value, ensure_ascii=False).encode())
     if size > PREFERENCES_MAX_BYTES:
         raise ValueError(
@@ -140,8 +145,8 @@ class UserOut(_Response):
     is_admin: bool
     has_password: bool
     providers: list[str]
-    created_at: datetime
-    last_login_at: datetime | None
+    created_at: UtcDateTime
+    last_login_at: UtcDateTime | None
 
 
 class AuthResponse(_Response):
@@ -162,9 +167,9 @@ class SessionOut(_Response):
 
     id: str
     current: bool
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
+    created_at: UtcDateTime
+    last_seen_at: UtcDateTime
+    expires_at: UtcDateTime
     client_ip: str | None
     user_agent: str | None
 

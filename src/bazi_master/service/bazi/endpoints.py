@@ -24,7 +24,7 @@ router = APIRouter(tags=["bazi"])
             "The X-Bazi-Cache header is `hit` or `miss`.",
             "content": {"application/json": {"schema": {"type": "object"}}},
         },
-        **error_responses(400, 413, 422, 429, 500),
+        **error_responses(400, 413, 415, 422, 429, 500),
     },
     response_class=Response,
 )

@@ -16,7 +16,10 @@ from pydantic import (
     Field,
     StrictBool,
     Tag,
+    field_validator,
 )
+
+from ..core.text import reject_nul
 
 
 def _whole_number(value: Any) -> Any:
@@ -47,6 +50,9 @@ GenderText = Annotated[str, Field(min_length=1, max_length=20)]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=False)
+
+    # Every text field can end up in a saved record.
+    _no_nul = field_validator("*")(reject_nul)
 
 
 class CalculateRequest(_Body):

@@ -1,9 +1,9 @@
 """Chart calculation for the API: request normalisation, the engine call, the cache.
 
 Both request shapes become one ``ChartRequest`` (a ``BirthInput`` and the
-``AnalysisOptions``). The cache key hashes every field of both plus the package version,
-so two requests share a cache entry exactly when the engine would compute the same
-chart for them.
+``AnalysisOptions``). The cache key hashes every field of both plus the engine
+version, so two requests share a cache entry exactly when the engine would compute the
+same chart for them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from ... import __version__
+from ... import engine
 from ...engine._errors import BaziInputError
 from ...engine._full import compute_chart
 from ...engine._model import BirthInput
@@ -153,12 +153,23 @@ def _legacy_zone(body: LegacyCalculateRequest) -> str | None:
     return f"{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
 
 
+def engine_version() -> str:
+    """Return the version of the engine's charts, such as ``1.0.0+tzdata2026f``.
+
+    It joins the engine's ``ENGINE_VERSION`` and the tzdata release, because either
+    can change a chart. Saved records carry it and are recomputed when it changes,
+    and cache keys include it. It is read on each call, so the engine's constant is
+    the only place that decides.
+    """
+    return f"{engine.ENGINE_VERSION}+tzdata{engine.TZDATA_VERSION}"
+
+
 def cache_key(request: ChartRequest) -> str:
-    """Hash every field of the input and the options with the package version."""
+    """Hash every field of the input and the options with the engine version."""
     fields = {
         "birth": {name: _plain(value) for name, value in asdict(request.birth).items()},
         "options": asdict(request.options),
-        "version": __version__,
+        "version": engine_version(),
     }
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return CACHE_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()

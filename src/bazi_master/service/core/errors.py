@@ -14,10 +14,19 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from ...engine._errors import BaziDataError, BaziInputError
+from .body_errors import (
+    BodyError,
+    describe_problem,
+    invalid_json,
+    unreadable_body,
+    unsupported_media_type,
+)
 from .logging import get_logger
 
 log = get_logger(__name__)
@@ -32,11 +41,14 @@ STATUS_CODES = {
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
     414: "URI_TOO_LONG",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     422: "VALIDATION_ERROR",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
+# The methods that a 405's Allow header can list.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class ErrorBody(BaseModel):
@@ -120,33 +132,56 @@ async def _api_error(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> Response:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    details = [_describe_problem(problem) for problem in exc.errors()]
-    if any(problem["type"] == "json_invalid" for problem in details):
-        message = "the request body is not valid JSON; send a JSON object"
-        return error_response(400, "INVALID_JSON", message, details)
-    first = details[0] if details else {"field": "", "message": "invalid request"}
-    message = f"invalid request: {first['field'] or 'body'}: {first['message']}"
+    content_type = request.headers.get("content-type")
+    unsupported = unsupported_media_type(exc.body, content_type)
+    if unsupported is not None:
+        return _body_error_response(unsupported)
+    problems = exc.errors()
+    syntax = [item for item in problems if item.get("type") == "json_invalid"]
+    if syntax:
+        return _body_error_response(invalid_json(syntax[0]))
+    details = [describe_problem(problem) for problem in problems]
+    first = details[0] if details else {"field": "body", "message": "invalid request"}
+    message = f"invalid request: {first['field']}: {first['message']}"
     return error_response(422, "VALIDATION_ERROR", message, details)
 
 
-def _describe_problem(problem: Any) -> dict[str, Any]:
-    """Keep the location, message and type of a pydantic error, never the input."""
-    location = [str(part) for part in problem.get("loc", ()) if part != "body"]
-    return {
-        "field": ".".join(location),
-        "message": str(problem.get("msg", "invalid value")),
-        "type": str(problem.get("type", "value_error")),
-    }
+def _body_error_response(error: BodyError) -> Response:
+    return error_response(error.status, error.code, error.message, error.details)
 
 
-async def _http_error(_request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    unreadable = unreadable_body(exc.__cause__) if exc.status_code == 400 else None
+    if unreadable is not None:
+        return _body_error_response(unreadable)
     code = STATUS_CODES.get(exc.status_code, "HTTP_ERROR")
     message = _http_message(exc)
-    headers = dict(exc.headers) if exc.headers else None
-    return error_response(exc.status_code, code, message, headers=headers)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers = {
+            name: value for name, value in headers.items() if name.lower() != "allow"
+        }
+        headers["allow"] = ", ".join(allowed_methods(request))
+    return error_response(exc.status_code, code, message, headers=headers or None)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """List every method that some route accepts on the request's path.
+
+    Starlette's own 405 names only the methods of the first route whose path
+    matches, but a path such as ``/api/auth/me`` has one route per method. So each
+    method is tried against the app's routes through the public ``matches()``,
+    which also works through FastAPI's included routers.
+    """
+    allowed = []
+    for method in HTTP_METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _http_message(exc: StarletteHTTPException) -> str:
@@ -172,5 +207,18 @@ async def _engine_data_error(_request: Request, exc: Exception) -> Response:
 def internal_error_body(exc: BaseException, *, debug: bool) -> bytes:
     """Describe an unexpected exception; its text is shown only in development."""
     message = "internal server error; the request id in X-Request-ID identifies it"
-    details = [f"{type(exc).__name__}: {exc}"] if debug else []
+    details = [_exception_text(exc)] if debug else []
     return error_body("INTERNAL_ERROR", message, details)
+
+
+def _exception_text(exc: BaseException) -> str:
+    """Name the exception, with its text unless a database error could carry SQL.
+
+    SQLAlchemy's text contains the statement and its parameters, and the driver's can
+    quote stored values, so a database error shows only the two exception types.
+    """
+    if isinstance(exc, SQLAlchemyError):
+        original = getattr(exc, "orig", None)
+        driver = f" ({type(original).__name__})" if original is not None else ""
+        return f"{type(exc).__name__}{driver}: a database error; see the server log"
+    return f"{type(exc).__name__}: {exc}"

@@ -9,6 +9,7 @@ process exits with status 0. A second signal skips the rest of the drain.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import signal
@@ -18,6 +19,7 @@ from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import NoReturn
 
 import uvicorn
 from fastapi import FastAPI
@@ -117,9 +119,54 @@ def serve(settings: Settings) -> None:
         environment=settings.APP_ENV.value,
     )
     if settings.WORKERS == 1:
-        _run_worker(settings)
+        sock = bind_listener(settings)
+        try:
+            _run_worker(settings, [sock])
+        finally:
+            sock.close()
         return
     _supervise(settings)
+
+
+def bind_listener(settings: Settings) -> socket.socket:
+    """Bind the listening socket as uvicorn does; on failure log fatal and exit 1.
+
+    Binding here, before uvicorn starts, turns uvicorn's own failure (its error
+    text as the log event and exit status 3) into one fatal line that names the fix.
+    """
+    host, port = settings.bind_host, settings.PORT
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        _bind_failed(host, port, exc)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _bind_failed(host: str, port: int, exc: OSError) -> NoReturn:
+    if exc.errno == errno.EADDRINUSE:
+        log.critical(
+            "server.port_in_use",
+            host=host,
+            port=port,
+            error=str(exc),
+            fix=f"another process listens on port {port}; stop it, or choose a "
+            "free port with the PORT setting or serve --port",
+        )
+    else:
+        log.critical(
+            "server.bind_failed",
+            host=host,
+            port=port,
+            error=str(exc),
+            fix="check the address (BIND_HOST or serve --host) and the port (PORT "
+            "or serve --port); ports below 1024 need privileges",
+        )
+    raise SystemExit(1)
 
 
 def _supervise(settings: Settings) -> None:
@@ -128,7 +175,7 @@ def _supervise(settings: Settings) -> None:
     A worker that exits with an error stops the others and makes the exit status 1,
     so the process manager restarts the whole service.
     """
-    sock = uvicorn_config(settings, FastAPI()).bind_socket()
+    sock = bind_listener(settings)
     context = multiprocessing.get_context("spawn")
     workers = [
         context.Process(target=_run_worker, args=(settings, [sock]), daemon=False)

@@ -28,6 +28,9 @@ SENSITIVE_KEY = re.compile(
 URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/:@\s]*:)[^@\s/]+@", re.I)
 REDACTED = "[redacted]"
 LEVEL_NAMES = {"warning": "warn", "critical": "fatal", "exception": "error"}
+# Library messages with an event name of their own; the other lines of a library
+# logger take the logger's name, such as ``uvicorn.error``.
+LIBRARY_EVENTS = {"Invalid HTTP request received.": "http.invalid_request"}
 
 
 def _redact(value: Any) -> Any:
@@ -54,6 +57,22 @@ def rename_level(_logger: WrappedLogger, _name: str, event: EventDict) -> EventD
     level = event.get("level")
     if isinstance(level, str):
         event["level"] = LEVEL_NAMES.get(level, level)
+    return event
+
+
+def name_library_event(
+    _logger: WrappedLogger, _name: str, event: EventDict
+) -> EventDict:
+    """Give a standard-library record a dotted event name; keep its text in ``message``.
+
+    Libraries such as uvicorn log prose ("Invalid HTTP request received."), while
+    every event of the service is a dotted name that a log query can match.
+    """
+    record = event.get("_record")
+    text = event.get("event")
+    if isinstance(record, logging.LogRecord) and isinstance(text, str):
+        event["message"] = text
+        event["event"] = LIBRARY_EVENTS.get(text, record.name.lower())
     return event
 
 
@@ -86,7 +105,11 @@ def configure_logging(level: str = "info", fmt: LogFormat = LogFormat.JSON) -> N
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+        foreign_pre_chain=[
+            structlog.stdlib.ExtraAdder(),
+            name_library_event,
+            *shared,
+        ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import structlog
@@ -224,13 +224,26 @@ async def send_response(
 
 
 class LimitsMiddleware:
-    """Reject a URL over ``max_url`` characters (414) and a body over ``max_body``
-    bytes (413)."""
+    """Reject a URL over ``max_url`` characters (414) and a body over its limit (413).
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_url: int) -> None:
+    The body limit is ``max_body``, or for a path in ``path_max_body`` the larger of
+    that path's limit and ``max_body``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        max_url: int,
+        path_max_body: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.max_url = max_url
+        self.path_max_body = {
+            path: max(limit, max_body) for path, limit in (path_max_body or {}).items()
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -243,33 +256,34 @@ class LimitsMiddleware:
             )
             await send_response(send, 414, error_body("URI_TOO_LONG", message))
             return
+        limit = self.path_max_body.get(scope["path"], self.max_body)
         declared = header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body:
-            await send_response(send, 413, self._too_large(int(declared)))
+        if declared and declared.isdigit() and int(declared) > limit:
+            await send_response(send, 413, _too_large(int(declared), limit))
             return
-        await self.app(scope, self._counting(receive), send)
+        await self.app(scope, _counting(receive, limit), send)
 
-    def _too_large(self, size: int) -> bytes:
-        message = f"the request body has {size} bytes; the limit is {self.max_body}"
-        return error_body("PAYLOAD_TOO_LARGE", message)
 
-    def _counting(self, receive: Receive) -> Receive:
-        """Wrap ``receive`` to stop a body without Content-Length at the limit."""
-        received = 0
+def _too_large(size: int, limit: int) -> bytes:
+    message = f"the request body has {size} bytes; the limit is {limit}"
+    return error_body("PAYLOAD_TOO_LARGE", message)
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    detail = (
-                        f"the request body exceeds the limit of {self.max_body} bytes"
-                    )
-                    raise HTTPException(413, detail)
-            return message
 
-        return counting_receive
+def _counting(receive: Receive, limit: int) -> Receive:
+    """Wrap ``receive`` to stop a body without Content-Length at ``limit`` bytes."""
+    received = 0
+
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                detail = f"the request body exceeds the limit of {limit} bytes"
+                raise HTTPException(413, detail)
+        return message
+
+    return counting_receive
 
 
 class RateLimitMiddleware:

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     CORS_ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = []
     TRUST_PROXY: int = Field(default=0, ge=0, le=10)
     MAX_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
+    # The import route's own limit, sized for MAX_IMPORT_ROWS (10,000) JSON export
+    # rows of about 2.5 kB: a 200-character label that JSON escapes to 6 bytes a
+    # character and a 200-character place of 3-byte characters. Typical rows take
+    # 5.7 MB for 10,000.
+    MAX_IMPORT_BODY_BYTES: int = Field(default=25_165_824, ge=1024)
     MAX_URL_LENGTH: int = Field(default=16_384, ge=256)
 
     # Rate limits: fixed windows per client IP

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from ..core.times import UtcDateTime
 from ..records.schemas import MAX_PAGE_SIZE, RecordSummary
 
 
@@ -38,7 +38,7 @@ class FavoriteOut(_Out):
 
     id: uuid.UUID
     record_id: uuid.UUID
-    created_at: datetime
+    created_at: UtcDateTime
     record: RecordSummary
 
 

@@ -8,6 +8,7 @@ instance is shutting down.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,25 @@ from .service import HealthChecker
 SERVICE_NAME = "bazi-master-backend"
 PROBE_PATHS = ("/live", "/api/live", "/health", "/api/health", "/api/ready")
 
+Endpoint = Callable[[Request], Awaitable[JSONResponse]]
+
 router = APIRouter(tags=["health"])
+
+
+def _probe(path: str, *, documented: bool = True) -> Callable[[Endpoint], Endpoint]:
+    """Route GET and HEAD of ``path`` to the endpoint.
+
+    Load balancers and ``curl -I`` probe with HEAD, and the server sends no body
+    then. Two routes instead of one with both methods give each its own OpenAPI
+    operation id.
+    """
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.get(path, include_in_schema=documented)(endpoint)
+        router.head(path, include_in_schema=documented)(endpoint)
+        return endpoint
+
+    return register
 
 
 def _timestamp() -> str:
@@ -36,8 +55,8 @@ def _no_store(content: dict[str, Any], status: int) -> JSONResponse:
     return JSONResponse(content, status, headers={"cache-control": "no-store"})
 
 
-@router.get("/live")
-@router.get("/api/live", include_in_schema=False)
+@_probe("/live")
+@_probe("/api/live", documented=False)
 async def live(request: Request) -> JSONResponse:
     """Report that the process is up, without checking any dependency."""
     body = {
@@ -49,15 +68,15 @@ async def live(request: Request) -> JSONResponse:
     return _no_store(body, 200)
 
 
-@router.get("/health")
-@router.get("/api/health", include_in_schema=False)
+@_probe("/health")
+@_probe("/api/health")
 async def health(request: Request) -> JSONResponse:
     """Check the database and Redis: 200 ``ok``, else 503 ``degraded`` or
     ``shutting_down``."""
     return await _report(request, healthy="ok", unhealthy="degraded")
 
 
-@router.get("/api/ready")
+@_probe("/api/ready")
 async def ready(request: Request) -> JSONResponse:
     """Report whether to route traffic here: 200 ``ready``, 503 ``not_ready`` or
     ``shutting_down``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,20 +47,60 @@ ENGINE_ERROR_FIELDS = {
 Rows = Sequence[dict[str, Any] | None]
 BatchResult = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
-_pool: ProcessPoolExecutor | None = None
+
+class ImportPool:
+    """Worker processes that chart large imports, one pool per app.
+
+    The processes start on the first large import and stay for the next ones, until
+    the app's shutdown calls ``shutdown()``. They ignore SIGINT, so Ctrl-C in a
+    terminal, which reaches the whole process group, leaves the server to drain and
+    stop them. SIGTERM still ends them, because the executor terminates the workers
+    of a broken pool with it.
+    """
+
+    def __init__(self) -> None:
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        """Return the executor, starting it on first use.
+
+        It uses ``spawn`` because the parent runs threads, which ``fork`` copies in
+        whatever state they are in.
+        """
+        if self._executor is None:
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(
+                max_workers=MAX_PROCESSES,
+                mp_context=context,
+                initializer=_ignore_sigint,
+            )
+            log.info("records.import_pool_started", processes=MAX_PROCESSES)
+        return self._executor
+
+    def discard(self) -> None:
+        """Drop a broken pool without waiting; the next import starts a new one."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def shutdown(self) -> None:
+        """Cancel queued batches, wait for running ones and stop the processes.
+
+        A running batch takes about 0.5 s (500 rows). The call blocks until then, so
+        run it off the event loop.
+        """
+        if self._executor is None:
+            return
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._executor = None
+        log.info("records.import_pool_stopped")
 
 
-def _process_pool() -> ProcessPoolExecutor:
-    """Start the pool on first use; ``spawn`` because the parent runs threads."""
-    global _pool
-    if _pool is None:
-        context = multiprocessing.get_context("spawn")
-        _pool = ProcessPoolExecutor(max_workers=MAX_PROCESSES, mp_context=context)
-        log.info("records.import_pool_started", processes=MAX_PROCESSES)
-    return _pool
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-async def prepared_batches(rows: Rows) -> AsyncIterator[BatchResult]:
+async def prepared_batches(rows: Rows, pool: ImportPool) -> AsyncIterator[BatchResult]:
     """Yield (column values of the valid rows, problems of the others) per batch.
 
     Batches come in row order. In worker processes every batch is submitted at
@@ -71,25 +112,28 @@ async def prepared_batches(rows: Rows) -> AsyncIterator[BatchResult]:
         for start in range(0, len(rows), BATCH_SIZE)
     ]
     if len(rows) >= PROCESS_THRESHOLD and MAX_PROCESSES > 1:
-        async for result in _in_processes(batches):
+        async for result in _in_processes(batches, pool):
             yield result
         return
     for batch in batches:
         yield await asyncio.to_thread(prepare_batch, *batch)
 
 
-async def _in_processes(batches: list[tuple[Rows, int]]) -> AsyncIterator[BatchResult]:
-    global _pool
+async def _in_processes(
+    batches: list[tuple[Rows, int]], pool: ImportPool
+) -> AsyncIterator[BatchResult]:
     loop = asyncio.get_running_loop()
-    pool = _process_pool()
-    futures = [loop.run_in_executor(pool, prepare_batch, *batch) for batch in batches]
+    executor = pool.executor()
+    futures = [
+        loop.run_in_executor(executor, prepare_batch, *batch) for batch in batches
+    ]
     try:
         for future in futures:
             yield await future
     except BrokenProcessPool:
         # A worker died (killed, out of memory); the next import starts a new pool.
         log.error("records.import_pool_broken")
-        _pool = None
+        pool.discard()
         raise
     finally:
         for future in futures:

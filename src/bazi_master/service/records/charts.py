@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ... import __version__
-from ...engine._time import TZDATA_VERSION
 from ..bazi.schemas import LegacyCalculateRequest
-from ..bazi.service import ChartRequest, birth_from_legacy, chart_request
+from ..bazi.service import (
+    ChartRequest,
+    birth_from_legacy,
+    chart_request,
+    engine_version,
+)
 from .schemas import RecordInput
 
-# The package release and the zone rules: either can change a chart.
-ENGINE_VERSION = f"{__version__}+tzdata{TZDATA_VERSION}"
 _INSTANT_KEY = '"instant":'
 _CHARACTERS_KEY = '"eight_characters":'
 
@@ -95,7 +96,7 @@ def derived_columns(
 ) -> dict[str, Any]:
     """Return the columns that the list queries filter and sort on."""
     return {
-        "engine_version": ENGINE_VERSION,
+        "engine_version": engine_version(),
         "pillars": characters,
         "day_master": characters[6],
         "birth_year": birth.year,

@@ -50,7 +50,8 @@ def record_service(
     request: Request, session: Annotated[AsyncSession, Depends(get_session)]
 ) -> RecordService:
     """FastAPI dependency: the record service on the request's session."""
-    return RecordService(RecordRepository(session), request.app.state.charts)
+    state = request.app.state
+    return RecordService(RecordRepository(session), state.charts, state.import_pool)
 
 
 Records = Annotated[RecordService, Depends(record_service)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -20,6 +20,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -27,6 +28,8 @@ from pydantic.alias_generators import to_camel
 
 from ...engine._symbols import STEM_CHARS, STEM_PINYIN
 from ..bazi.schemas import CalculateRequest, LegacyCalculateRequest
+from ..core.text import reject_nul
+from ..core.times import UtcDateTime
 from .models import LABEL_MAX_LENGTH
 
 MAX_PAGE_SIZE = 100
@@ -34,6 +37,10 @@ MAX_BULK_IDS = 1000
 MAX_QUERY_LENGTH = 100
 # Birth years the engine charts: local dates from 1800 to 2200.
 FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR = 1800, 2200
+
+# How far an imported time may lie ahead of the server clock, for clock drift
+# between the server that exported and the one that imports.
+CLOCK_TOLERANCE = timedelta(minutes=5)
 
 LabelText = Annotated[str, Field(min_length=1, max_length=LABEL_MAX_LENGTH)]
 
@@ -81,6 +88,31 @@ class ImportRow(RecordInput):
     created_at: AwareDatetime | None = Field(default=None, alias="createdAt")
     updated_at: AwareDatetime | None = Field(default=None, alias="updatedAt")
     deleted_at: AwareDatetime | None = Field(default=None, alias="deletedAt")
+
+    @field_validator("created_at", "updated_at", "deleted_at")
+    @classmethod
+    def _check_time(
+        cls, value: datetime | None, info: ValidationInfo
+    ) -> datetime | None:
+        """Reject a time in the future, or one before ``createdAt``.
+
+        Fields validate in declaration order, so ``createdAt`` is known here
+        unless it failed or was left out.
+        """
+        if value is None:
+            return None
+        if value > datetime.now(UTC) + CLOCK_TOLERANCE:
+            raise ValueError(
+                f"{value.isoformat()} is in the future; give the time the record "
+                "was saved, as an export writes it"
+            )
+        created = info.data.get("created_at")
+        if info.field_name != "created_at" and created and value < created:
+            raise ValueError(
+                f"{value.isoformat()} is before createdAt {created.isoformat()}; "
+                "a record cannot change before it exists"
+            )
+        return value
 
 
 # The fields of an export row, in column order; deletedAt only on request.
@@ -143,14 +175,16 @@ class RecordSummary(_Out):
     )
     day_master: str = Field(description="The day stem, such as 庚.")
     birth_year: int
-    birth_instant: datetime = Field(description="The birth in UTC.")
+    birth_instant: UtcDateTime = Field(description="The birth in UTC.")
     engine_version: str
     recomputed: bool = Field(
         description="Whether this read recomputed a chart of an older engine version."
     )
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None = Field(description="Set while the record is trashed.")
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    deleted_at: UtcDateTime | None = Field(
+        description="Set while the record is trashed."
+    )
 
 
 class RecordOut(RecordSummary):
@@ -219,6 +253,9 @@ class _Query(BaseModel):
     model_config = ConfigDict(
         extra="forbid", alias_generator=to_camel, populate_by_name=False
     )
+
+    # Query text goes into SQL parameters, where PostgreSQL rejects NUL.
+    _no_nul = field_validator("*", mode="before")(reject_nul)
 
 
 def _day_master_char(value: str) -> str:

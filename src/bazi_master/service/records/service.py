@@ -3,7 +3,7 @@
 Every chart comes from the calculate route's normalisation (``chart_request``) and
 engine call (``compute_chart_json``), so a saved chart equals what
 ``POST /api/bazi/calculate`` returns for the same body. A record whose
-``engine_version`` differs from this release's is recomputed when read.
+``engine_version`` differs from the running engine's is recomputed when read.
 """
 
 from __future__ import annotations
@@ -20,11 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ...engine._errors import BaziInputError
 from ..accounts.models import utc_now
-from ..bazi.service import ChartRequest, ChartService, compute_chart_json
+from ..bazi.service import (
+    ChartRequest,
+    ChartService,
+    compute_chart_json,
+    engine_version,
+)
 from ..core.errors import ApiError
 from ..core.logging import get_logger
-from .batch import prepared_batches
-from .charts import ENGINE_VERSION, chart_columns, prepare_input
+from .batch import ImportPool, prepared_batches
+from .charts import chart_columns, prepare_input
 from .models import BaziRecord
 from .repository import RecordRepository
 from .schemas import ExportQuery, ListQuery, RecordInput
@@ -92,9 +97,15 @@ def not_found(record_id: uuid.UUID) -> ApiError:
 class RecordService:
     """The saved-chart operations of one request, for one owner at a time."""
 
-    def __init__(self, repository: RecordRepository, charts: ChartService) -> None:
+    def __init__(
+        self,
+        repository: RecordRepository,
+        charts: ChartService,
+        import_pool: ImportPool,
+    ) -> None:
         self.repository = repository
         self.charts = charts
+        self.import_pool = import_pool
 
     async def create(
         self, owner_id: uuid.UUID, body: RecordInput
@@ -144,7 +155,7 @@ class RecordService:
         The update is saved with the request. A stored input that the current
         engine rejects keeps its old chart, and the failure is logged.
         """
-        if record.engine_version == ENGINE_VERSION:
+        if record.engine_version == engine_version():
             return RecordView(record)
         previous = record.engine_version
         try:
@@ -165,7 +176,7 @@ class RecordService:
             "records.recomputed",
             record_id=str(record.id),
             engine_version_before=previous,
-            engine_version=ENGINE_VERSION,
+            engine_version=record.engine_version,
         )
         return RecordView(record, recomputed=True)
 
@@ -270,7 +281,7 @@ class RecordService:
         problems = list(parsed.problems)
         created = 0
         now = utc_now()
-        async for done, failed in prepared_batches(parsed.rows):
+        async for done, failed in prepared_batches(parsed.rows, self.import_pool):
             problems.extend(failed)
             if atomic and problems:
                 continue  # chart the rest anyway, so the error lists every bad row
@@ -297,10 +308,16 @@ class RecordService:
 def _complete_import_row(
     row: dict[str, Any], owner_id: uuid.UUID, now: datetime
 ) -> None:
-    """Give an imported row its id and owner, and the times the file left out."""
+    """Give an imported row its id and owner, and the times the file left out.
+
+    A missing ``createdAt`` becomes the earliest of the row's other times and
+    ``now``, so no record changes or moves to the trash before it exists.
+    """
     row["id"] = uuid.uuid4()
     row["owner_id"] = owner_id
-    row["created_at"] = row["created_at"] or now
+    if row["created_at"] is None:
+        later = [row[name] for name in ("updated_at", "deleted_at") if row[name]]
+        row["created_at"] = min([now, *later])
     row["updated_at"] = row["updated_at"] or row["created_at"]
 
 

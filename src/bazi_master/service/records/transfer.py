@@ -4,6 +4,12 @@ An export row contains the record's label, its inputs and its times; the chart i
 out because an import recomputes it. CSV cells are text, so the parser converts each
 column to the JSON type that the import model expects: an empty cell is an absent
 value, booleans are ``true`` or ``false`` and numbers use a dot.
+
+Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return as a formula. A CSV export therefore writes a free-text cell
+(label, place) that starts with one of these, or with a single quote, behind one
+extra single quote, which spreadsheets show as text and hide. A CSV import removes
+that quote again, so every value comes back exactly: see ``defuse_formula``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.body_errors import unreadable_body
 from ..core.errors import ApiError
 from .schemas import EXPORT_FIELDS, IMPORT_FIELDS, TRASH_FIELD
 
@@ -24,6 +31,12 @@ MAX_IMPORT_ROWS = 10_000
 BOOLEAN_COLUMNS = frozenset({"trueSolarTime"})
 REAL_COLUMNS = frozenset({"latitude", "longitude", "uncertaintyMinutes"})
 WHOLE_COLUMNS = frozenset({"luckCount", "luckIndex", "annualYear"})
+# Columns of free text, which can start with anything. The other columns hold
+# validated forms, such as "+08:00" or "-33.9", and are written unchanged.
+TEXT_COLUMNS = frozenset({"label", "place"})
+# First characters that make a spreadsheet read a cell as a formula, plus the quote
+# that marks a defused cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def as_utc(value: datetime) -> datetime:
@@ -92,8 +105,25 @@ def csv_chunk(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([_csv_cell(row[name]) for name in fields])
+        writer.writerow([_csv_cell(name, row[name]) for name in fields])
     return buffer.getvalue()
+
+
+def defuse_formula(text: str) -> str:
+    """Put a single quote before text that starts like a formula or with a quote.
+
+    Quoting the quote too makes the step reversible: ``restore_formula`` removes
+    one leading quote exactly when the next character is in ``FORMULA_STARTS``, so
+    ``restore_formula(defuse_formula(text)) == text`` for every text.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def restore_formula(text: str) -> str:
+    """Undo ``defuse_formula``. Other text, such as ``'tis``, stays as it is."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 def csv_header(fields: Sequence[str]) -> str:
@@ -101,11 +131,13 @@ def csv_header(fields: Sequence[str]) -> str:
     return ",".join(fields) + "\r\n"
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(name: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if name in TEXT_COLUMNS:
+        return defuse_formula(str(value))
     return str(value)
 
 
@@ -124,11 +156,16 @@ def parse_json_rows(body: bytes) -> ParsedRows:
     """Read a JSON array of row objects, as ``format=json`` exports write it."""
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers syntax errors, invalid UTF-8 and over-long integers.
+        unreadable = unreadable_body(exc, "the import body")
+        reason = f"the import body is not valid JSON ({exc})"
+        if unreadable is not None:
+            reason = unreadable.message
         raise ApiError(
             400,
             "INVALID_JSON",
-            f"the import body is not valid JSON ({exc}); send the array that "
+            f"{reason}; send the array that "
             "GET /api/bazi/records/export?format=json writes",
         ) from None
     if not isinstance(data, list):
@@ -237,6 +274,8 @@ def _csv_value(name: str, cell: str) -> Any:
             raise ValueError(
                 f"invalid whole number {cell!r}: expected digits such as 10"
             ) from None
+    if name in TEXT_COLUMNS:
+        return restore_formula(cell)
     return cell
 
 
