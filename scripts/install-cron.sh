@@ -4,7 +4,8 @@
 # Usage: install-cron.sh [--schedule EXPR] [--uninstall] [--dry-run]
 #   --schedule EXPR  five cron fields [BACKUP_CRON_SCHEDULE, else "30 2 * * *"]
 #   --uninstall      remove the entry
-#   --dry-run        print the crontab that would be installed and change nothing
+#   --dry-run        print the crontab that would be installed and change nothing;
+#                    without a crontab command it prints the backup entry alone
 #
 # The entry sits between two marker comments, so running the script again replaces it
 # instead of adding a second one, and other crontab lines are kept as they are.
@@ -22,7 +23,7 @@ BEGIN_MARKER="# BEGIN bazi-master backup (managed by scripts/install-cron.sh)"
 END_MARKER="# END bazi-master backup"
 
 usage() {
-    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 fail() {
@@ -137,11 +138,17 @@ main() {
     [[ ${RETENTION_DAYS:-7} =~ ^[0-9]+$ ]] ||
         fail 2 "invalid RETENTION_DAYS '${RETENTION_DAYS}': expected a whole number of days"
     CRONTAB=${CRONTAB_CMD:-crontab}
-    command -v "$CRONTAB" >/dev/null 2>&1 ||
-        fail 1 "$CRONTAB not found; install cron (Debian: apt-get install cron) or set CRONTAB_CMD"
 
-    local old new
-    old=$(current_crontab)
+    # A dry run on a machine without cron still shows the entry it would install.
+    local old="" new
+    if command -v "$CRONTAB" >/dev/null 2>&1; then
+        old=$(current_crontab)
+    elif [[ $DRY_RUN == true ]]; then
+        printf '%s: %s not found, so the output leaves out the current crontab\n' \
+            "$PROGRAM" "$CRONTAB" >&2
+    else
+        fail 1 "$CRONTAB not found; install cron (Debian: apt-get install cron) or set CRONTAB_CMD"
+    fi
     new=$(printf '%s\n' "$old" | without_block | sed -e '/./,$!d')
     [[ $UNINSTALL == true ]] || new=$(printf '%s\n%s\n' "$new" "$(cron_entry)" | sed -e '/./,$!d')
 

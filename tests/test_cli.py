@@ -14,6 +14,7 @@ from rich.cells import cell_len
 
 from bazi_master.cli import _describe, main
 from bazi_master.cli._inputs import parse_duration
+from bazi_master.cli._render import format_uncertainty
 from bazi_master.engine._errors import BaziDataError, BaziInputError
 
 ENTRY_POINT = Path(sys.executable).with_name("bazi-master")
@@ -144,6 +145,37 @@ def test_chart_ambiguous_place_lists_alternatives(runner: CliRunner) -> None:
         (["reverse", "甲丑", "丙寅", "丙辰", "戊子", "--tz", "+08:00"], "甲丑"),
         (["reverse", "癸酉", "丙寅", "丙辰", "戊子", "--tz", "+08:00"], "五虎遁"),
         (["terms", "1700"], "year 1700 is outside"),
+        (["chart", "1990-05-15T14", "--tz", "+08:00"], "invalid birth time"),
+        (["chart", "1990-05-15T14:30:00.5", "--tz", "+08:00"], "invalid birth time"),
+        (
+            ["chart", "1990-05-15T14:30:00.123456789", "--tz", "+08:00"],
+            "invalid birth time",
+        ),
+        (
+            ["chart", "1990-05-15T14:30+08:00", "--tz", "+08:00"],
+            "without an offset",
+        ),
+        (
+            ["chart", "1990-05-15T14:00", "--latitude", "43"],
+            "missing longitude: latitude 43.0 was given without a longitude",
+        ),
+        (
+            ["chart", "1990-05-15T14:00", "--longitude", "87.6"],
+            "missing latitude: longitude 87.6 was given without a latitude",
+        ),
+        (
+            ["chart", "1990-05-15T14:00", "--tz", "+08:00", "--uncertainty", "99999h"],
+            "invalid uncertainty '99999h': expected at most 24h (86400 s)",
+        ),
+        (
+            ["chart", "1990-05-15T14:00", "--tz", "+08:61"],
+            "invalid UTC offset '+08:61': minutes and seconds run from 00 to 59",
+        ),
+        (["terms", "٢٠٢٤"], "'٢٠٢٤' is not a valid integer"),
+        (
+            ["reverse", "丙寅 壬辰 己酉 甲子", "--tz", "+08:00", "--from", "+1900"],
+            "'+1900' is not a valid integer",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -243,6 +275,7 @@ def test_batch_writes_stdout_without_out(runner: CliRunner, tmp_path: Path) -> N
         ),
         (["tz,place", "+08:00,Beijing"], "missing column birth"),
         ([""], "it is empty"),
+        (["birth,tz,tz", "1990-05-15T14:30,+08:00,+09:00"], "repeated columns 'tz'"),
     ],
 )
 def test_batch_bad_header_exits_2(
@@ -543,6 +576,10 @@ def test_analysis_output_fits_100_columns(runner: CliRunner) -> None:
         (["--annual-year", "1799"], "invalid annual_year 1799"),
         (["--annual-year", "2201"], "from 1800 to 2200"),
         (["--annual-year", "next"], "--annual-year': 'next'"),
+        (["--luck-count", "+9"], "'+9' is not a valid integer"),
+        (["--luck-count", "٩"], "'٩' is not a valid integer"),
+        (["--luck-index", "1_0"], "'1_0' is not a valid integer"),
+        (["--annual-year", "２０２６"], "'２０２６' is not a valid integer"),
     ],
 )
 def test_bad_analysis_option_exits_2(
@@ -628,6 +665,9 @@ def test_batch_analysis_columns(runner: CliRunner, tmp_path: Path) -> None:
         ("1990-05-17T10:30,+08:00,,,,,2,", "without gender"),
         ("1990-05-17T10:30,+08:00,male,,,,,1799", "invalid annual_year 1799"),
         ("1990-05-17T10:30,+08:00,male,,,,,soon", "invalid annual_year 'soon'"),
+        ("1990-05-17T10:30,+08:00,male,,,٩,,", "invalid luck_count '٩'"),
+        ("1990-05-17T10:30,+08:00,male,,,+9,,", "invalid luck_count '+9'"),
+        ("1990-05-17T10:30,+08:00,male,,,-9,,", "invalid luck_count -9"),
     ],
 )
 def test_batch_bad_analysis_cell(
@@ -675,3 +715,171 @@ def test_entry_point_takes_analysis_options() -> None:
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert_one_line_error(bad.stderr, "'standard' is not one of")
+
+
+def test_birth_with_space_and_seconds_accepted(runner: CliRunner) -> None:
+    data = chart_json(runner, "--uncertainty", "0s")
+    result = runner.invoke(
+        main, ["chart", "1990-05-15 14:30:05", "--tz", "+08:00", "--json"]
+    )
+
+    assert data["input"]["has_seconds"] is False
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["input"]["has_seconds"] is True
+
+
+def test_batch_out_in_missing_folder_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "births.csv", [HEADER, GOOD_ROW])
+    out = tmp_path / "missing" / "charts.jsonl"
+
+    result = runner.invoke(main, ["chart", "--batch", str(source), "--out", str(out)])
+
+    assert result.exit_code == 2
+    assert_one_line_error(
+        result.stderr, f"failed to open --out file '{out}' for writing"
+    )
+    assert "No such file or directory" in result.stderr
+
+
+def test_batch_oversized_cell_names_line(runner: CliRunner, tmp_path: Path) -> None:
+    long_place = "x" * 140_000
+    source = write_csv(
+        tmp_path / "big.csv", [HEADER, GOOD_ROW, f"{GOOD_ROW}{long_place}"]
+    )
+
+    result = runner.invoke(main, ["chart", "--batch", str(source)])
+
+    assert result.exit_code == 2
+    assert_one_line_error(result.stderr, "line 3: field larger than field limit")
+    assert "UTF-8" not in result.stderr
+    assert "quote" in result.stderr
+
+
+def test_batch_luck_index_without_gender_row(runner: CliRunner, tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "births.csv",
+        [
+            ANALYSIS_HEADER,
+            "1990-05-17T10:30,+08:00,,,,,2,",
+            "1990-05-17T10:30,+08:00,,,,,,",
+        ],
+    )
+
+    result = runner.invoke(main, ["chart", "--batch", str(source)])
+
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["error"]["code"] == "INVALID_INPUT"
+    assert "invalid luck_index 2" in first["error"]["message"]
+    assert second["luck"] is None
+
+
+def test_long_place_name_gives_short_error(runner: CliRunner) -> None:
+    place = "x" * 100_000
+
+    result = runner.invoke(
+        main, ["chart", "1990-05-15T14:00", "--tz", "+08:00", "--place", place]
+    )
+
+    assert result.exit_code == 2
+    assert_one_line_error(result.stderr, "(100,000 characters) not found")
+    assert len(result.stderr) < 500
+
+
+def test_long_click_error_is_cut(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["chart", "1990-05-15T14:00", "--tz", "+08:00", "--zi", "x" * 100_000]
+    )
+
+    assert result.exit_code == 2
+    assert_one_line_error(result.stderr, "characters cut")
+    assert len(result.stderr) < 1100
+    assert "is not one of 'roll', 'stay-next', 'stay-same'" in result.stderr
+
+
+def test_json_lists_other_place_matches(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["chart", "1990-05-15T14:00", "--place", "Springfield", "--json"]
+    )
+
+    alternatives = json.loads(result.stdout)["location"]["alternatives"]
+    assert "Springfield, MA, US" in alternatives
+    assert "Springfield, MA, US" in chart_text_for(runner, "--place", "Springfield")
+
+
+def chart_text_for(runner: CliRunner, *options: str) -> str:
+    result = runner.invoke(main, ["chart", "1990-05-15T14:00", *options])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_closed_pipe_exits_141_quietly(tmp_path: Path) -> None:
+    rows = ["birth,tz,gender"] + ["1990-05-15T14:30,+08:00,male"] * 60
+    source = write_csv(tmp_path / "births.csv", rows)
+
+    with subprocess.Popen(
+        [str(ENTRY_POINT), "chart", "--batch", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read()
+        status = process.wait(timeout=60)
+
+    assert json.loads(first)["eight_characters"] == "庚午 辛巳 庚辰 癸未"
+    assert status == 141
+    assert stderr == b""
+
+
+def test_terms_far_year_fits_one_line_per_term(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["terms", "2201", "--tz", "Asia/Shanghai"])
+
+    term_lines = [line for line in result.stdout.splitlines() if "2201-" in line]
+    assert result.exit_code == 0, result.output
+    assert len(term_lines) == 24
+    assert term_lines[0].split()[-1] == "616"
+    assert "615.592" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(3.0, "3"), (3.32, "3.3"), (14.53, "15"), (615.59, "616")]
+)
+def test_format_uncertainty(seconds: float, text: str) -> None:
+    assert format_uncertainty(seconds) == text
+
+
+def test_reverse_heading_singular_span(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "reverse",
+            "丙寅 壬辰 己酉 甲子",
+            "--tz",
+            "+08:00",
+            "--from",
+            "1980",
+            "--to",
+            "2000",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "丙寅 壬辰 己酉 甲子: 1 span in 1980..2000" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "first_line"),
+    [
+        (["terms", "1799"], "1799-01-05"),
+        (["terms", "2201"], "2201-01-05"),
+        (["lunar", "1799-12-31"], "1799-12-31: 己未年十二月初六"),
+        (["lunar", "2201-01-01"], "2201-01-01: 庚子年十一月廿六"),
+    ],
+)
+def test_margin_years_work(runner: CliRunner, args: list[str], first_line: str) -> None:
+    result = runner.invoke(main, args)
+
+    assert result.exit_code == 0, result.output
+    assert first_line in result.stdout

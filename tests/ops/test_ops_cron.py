@@ -154,6 +154,24 @@ def test_missing_crontab_command(crontab: Path) -> None:
     assert "/nonexistent/crontab not found" in result.stderr
 
 
+def test_dry_run_without_crontab_command(crontab: Path) -> None:
+    env = cron_env(crontab, CRONTAB_CMD="/nonexistent/crontab")
+    result = run_script("install-cron.sh", "--dry-run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(BEGIN)
+    assert len(entry_lines(result.stdout)) == 3
+    assert "/nonexistent/crontab not found" in result.stderr
+    assert not crontab.exists()
+
+
+def test_dry_uninstall_without_crontab_command(crontab: Path) -> None:
+    env = cron_env(crontab, CRONTAB_CMD="/nonexistent/crontab")
+    result = run_script("install-cron.sh", "--dry-run", "--uninstall", env=env)
+    assert result.returncode == 0, result.stderr
+    assert BEGIN not in result.stdout
+    assert "/nonexistent/crontab not found" in result.stderr
+
+
 def test_bad_retention_rejected(crontab: Path) -> None:
     result = run_script("install-cron.sh", env=cron_env(crontab, RETENTION_DAYS="-1"))
     assert result.returncode == 2

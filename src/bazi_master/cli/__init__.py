@@ -1,7 +1,10 @@
 """The ``bazi-master`` command: charts, solar terms, reverse lookup and the service.
 
 Every error ends the command with one line on stderr and no traceback: exit status 2
-for bad input or usage, 1 for a damaged installation or an unexpected failure.
+for bad input or usage, 1 for a damaged installation or an unexpected failure. When
+the reader of stdout goes away (``bazi-master chart --batch b.csv | head -1``), the
+command stops without a message and exits with status 141, as a tool killed by
+SIGPIPE does.
 
 The service commands (``serve``, ``migrate``) are registered on first use, because
 their module imports FastAPI, SQLAlchemy and Redis (about 0.8 s); ``bazi-master
@@ -10,6 +13,7 @@ chart`` never loads them.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -26,10 +30,39 @@ __all__ = ["main"]
 PROGRAM = "bazi-master"
 USAGE_ERROR_STATUS = 2
 FAILURE_STATUS = 1
+# 128 + SIGPIPE (13), the status a shell reports for a tool killed by SIGPIPE.
+CLOSED_PIPE_STATUS = 141
+# Longer error lines keep their start and end, which hold the value and the fix.
+MAX_MESSAGE_LENGTH = 1000
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    line = " ".join(text.split())
+    if len(line) <= MAX_MESSAGE_LENGTH:
+        return line
+    kept = MAX_MESSAGE_LENGTH - 40  # room for the note on the cut
+    head = kept * 2 // 3
+    cut = len(line) - kept
+    return f"{line[:head]} …({cut:,} characters cut)… {line[-(kept - head) :]}"
+
+
+class _ClosedPipe(Exception):
+    """A closed stdout, raised in place of ``BrokenPipeError`` because click turns
+    that error into exit status 1 before ``main`` can see it."""
+
+
+def _exit_on_closed_pipe() -> NoReturn:
+    """Exit quietly after stdout's reader went away.
+
+    stdout is pointed at the null device first, so that the flush at interpreter
+    exit does not fail a second time and print a traceback.
+    """
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # a stdout without a file descriptor, as under click's test runner
+    sys.exit(CLOSED_PIPE_STATUS)
 
 
 def _describe(error: Exception) -> tuple[str, int]:
@@ -77,6 +110,12 @@ class _Main(click.Group):
         self._load_service_commands()
         return super().list_commands(ctx)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise _ClosedPipe from error
+
     def main(
         self,
         args: Sequence[str] | None = None,
@@ -92,6 +131,9 @@ class _Main(click.Group):
             result = super().main(
                 args, prog_name, complete_var, standalone_mode=False, **extra
             )
+            sys.stdout.flush()
+        except (_ClosedPipe, BrokenPipeError):
+            _exit_on_closed_pipe()
         except click.exceptions.NoArgsIsHelpError as error:
             click.echo(error.ctx.get_help() if error.ctx else "", err=True)
             sys.exit(USAGE_ERROR_STATUS)

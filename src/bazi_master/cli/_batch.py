@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from typing import Any, Final, TextIO
@@ -55,6 +56,12 @@ def check_header(header: list[str] | None) -> list[str]:
             f"invalid batch file: unknown columns {', '.join(map(repr, unknown))}; "
             f"the known columns are {', '.join(COLUMNS)}"
         )
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise BaziInputError(
+            f"invalid batch file: repeated columns {', '.join(map(repr, repeated))}; "
+            "name each column once in the header row"
+        )
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
         raise BaziInputError(
@@ -81,8 +88,18 @@ def chart_row(
 
 
 def _rows(source: TextIO) -> Iterator[list[str]]:
-    """Yield the non-blank rows of a CSV file."""
-    for cells in csv.reader(source):
+    """Yield the non-blank rows of a CSV file.
+
+    Raises ``csv.Error`` with the line number where the file stops being valid CSV.
+    """
+    reader = csv.reader(source)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise csv.Error(f"line {reader.line_num}: {error}") from None
         if any(cell.strip() for cell in cells):
             yield cells
 

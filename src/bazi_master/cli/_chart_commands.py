@@ -7,9 +7,10 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 from click.core import ParameterSource
@@ -19,7 +20,6 @@ from bazi_master.engine._full import compute_chart
 from bazi_master.engine._lunar import LunarDate, lunar_date
 from bazi_master.engine._model import BirthInput
 from bazi_master.engine._options import ZiConvention
-from bazi_master.engine._places import resolve_place
 from bazi_master.engine._reverse import parse_pillars, reverse_lookup
 from bazi_master.engine._terms import SolarTerm, solar_terms
 from bazi_master.engine._time import format_time, resolve_zone
@@ -31,12 +31,51 @@ from bazi_master.engine.analysis import (
 from bazi_master.engine.analysis._analysis import MAX_LUCK_PILLARS, MIN_LUCK_PILLARS
 
 from ._batch import COLUMNS, run_batch
-from ._inputs import build_birth, build_options
+from ._inputs import build_birth, build_options, whole_number
 from ._render import make_console, render_chart, render_spans, render_terms
 
 ZI_CHOICE = click.Choice([member.value for member in ZiConvention])
 LUCK_RULE_CHOICE = click.Choice([member.value for member in LuckStartRule])
 LUCK_SCHOOL_CHOICE = click.Choice([member.value for member in LuckDirectionSchool])
+
+# click.ParamType takes type arguments from click 8.4 on, and pyproject allows 8.1.
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[int, Any]
+else:
+    _ParamType = click.ParamType
+
+
+class WholeNumber(_ParamType):
+    """An integer option written in the digits 0-9, optionally within a range.
+
+    click's own ``int`` type also takes ``+9``, ``1_0`` and the digits of other
+    scripts, which the CSV columns and the service reject.
+    """
+
+    name = "integer"
+
+    def __init__(self, low: int | None = None, high: int | None = None) -> None:
+        self.low = low
+        self.high = high
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        number = whole_number(str(value))
+        if number is None:
+            self.fail(
+                f"{value!r} is not a valid integer: write it in the digits 0-9, "
+                "such as 9 or 2026",
+                param,
+                ctx,
+            )
+        low = self.low if self.low is not None else number
+        high = self.high if self.high is not None else number
+        if not low <= number <= high:
+            self.fail(f"{number} is not in the range {low}<=x<={high}.", param, ctx)
+        return number
 
 
 def _chart_dict(birth: BirthInput, options: AnalysisOptions) -> dict[str, Any]:
@@ -64,12 +103,11 @@ def _single_fields(birth: str | None, options: dict[str, Any]) -> dict[str, str 
     return fields
 
 
-def _place_note(place: str | None) -> str | None:
+def _place_note(chart: dict[str, Any]) -> str | None:
     """Describe the other cities an ambiguous place name could mean."""
-    if place is None:
-        return None
-    alternatives = resolve_place(place).alternatives
-    if not alternatives:
+    place = chart["input"].get("place")
+    alternatives = (chart.get("location") or {}).get("alternatives")
+    if place is None or not alternatives:
         return None
     return (
         f"Place {place!r} also matches: {'; '.join(alternatives)}; add a country or "
@@ -125,21 +163,21 @@ def _place_note(place: str | None) -> str | None:
 )
 @click.option(
     "--luck-count",
-    type=click.IntRange(MIN_LUCK_PILLARS, MAX_LUCK_PILLARS),
+    type=WholeNumber(MIN_LUCK_PILLARS, MAX_LUCK_PILLARS),
     default=MAX_LUCK_PILLARS,
     show_default=True,
-    help="Number of luck pillars.",
+    help=f"Number of luck pillars, {MIN_LUCK_PILLARS} to {MAX_LUCK_PILLARS}.",
 )
 @click.option(
     "--luck-index",
-    type=int,
+    type=WholeNumber(),
     metavar="N",
     help="Compare luck pillar N (1 is the first) with the chart: relations and "
     "stars. Needs --gender.",
 )
 @click.option(
     "--annual-year",
-    type=int,
+    type=WholeNumber(),
     metavar="YEAR",
     help="Compare the pillar of YEAR (1800 to 2200) with the chart, and list its "
     "12 months (流月).",
@@ -190,7 +228,7 @@ def chart(
 
     console = make_console()
     render_chart(data, console)
-    note = _place_note(options.get("place"))
+    note = _place_note(data)
     if note:
         console.print(note, style="yellow")
 
@@ -212,23 +250,41 @@ def _chart_batch(birth: str | None, batch: Path, out: Path | None) -> None:
         raise click.UsageError("give either BIRTH or --batch, not both")
 
     try:
-        with batch.open(newline="", encoding="utf-8-sig") as source:
-            if out is None:
-                rows, errors = run_batch(source, sys.stdout, _chart_dict)
-            else:
-                with out.open("w", encoding="utf-8") as target:
-                    rows, errors = run_batch(source, target, _chart_dict)
-    except (UnicodeDecodeError, csv.Error) as error:
+        with (
+            batch.open(newline="", encoding="utf-8-sig") as source,
+            _open_out(out) as target,
+        ):
+            rows, errors = run_batch(source, target, _chart_dict)
+    except UnicodeDecodeError as error:
         raise BaziInputError(
             f"invalid batch file {str(batch)!r}: {error}; save it as UTF-8 CSV"
+        ) from None
+    except csv.Error as error:
+        raise BaziInputError(
+            f"invalid batch file {str(batch)!r}: {error}; check the quotes on that "
+            f"line: a cell holds at most {csv.field_size_limit():,} characters, and "
+            'a quote (") left open runs on to the end of the file'
         ) from None
     click.echo(
         f"charted {rows - errors} of {rows} rows; {errors} with errors", err=True
     )
 
 
+def _open_out(out: Path | None) -> AbstractContextManager[TextIO]:
+    """Open the --out file for writing, or return stdout when there is none."""
+    if out is None:
+        return nullcontext(sys.stdout)
+    try:
+        return out.open("w", encoding="utf-8")
+    except OSError as error:
+        raise BaziInputError(
+            f"failed to open --out file {str(out)!r} for writing: {error.strerror}; "
+            "give a path in an existing folder that you can write to"
+        ) from None
+
+
 @click.command()
-@click.argument("year", type=int)
+@click.argument("year", type=WholeNumber())
 @click.option("--tz", help="Show local times in this zone or offset (default: UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print the terms as JSON.")
 def terms(year: int, tz: str | None, as_json: bool) -> None:
@@ -264,7 +320,7 @@ def _term_dict(term: SolarTerm) -> dict[str, Any]:
 @click.option(
     "--from",
     "first_year",
-    type=int,
+    type=WholeNumber(),
     default=1900,
     show_default=True,
     help="First year searched (chart clock).",
@@ -272,7 +328,7 @@ def _term_dict(term: SolarTerm) -> dict[str, Any]:
 @click.option(
     "--to",
     "last_year",
-    type=int,
+    type=WholeNumber(),
     default=2100,
     show_default=True,
     help="Last year searched (chart clock).",
@@ -300,9 +356,9 @@ def reverse(
         chart, tz=tz, zi=zi, first_year=first_year, last_year=last_year
     )
     if not as_json:
+        count = f"{len(spans)} span" + ("" if len(spans) == 1 else "s")
         heading = (
-            f"{chart.chars}: {len(spans)} spans in {first_year}..{last_year}, "
-            f"zone {zone}, zi {zi}"
+            f"{chart.chars}: {count} in {first_year}..{last_year}, zone {zone}, zi {zi}"
         )
         render_spans(spans, heading, make_console())
         return

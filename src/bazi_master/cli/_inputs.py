@@ -8,21 +8,24 @@ from datetime import datetime
 from typing import Any, Final
 
 from bazi_master.engine._errors import BaziInputError
-from bazi_master.engine._model import BirthInput
+from bazi_master.engine._model import MAX_UNCERTAINTY_SECONDS, BirthInput
 from bazi_master.engine._options import Fold, Gender, ZiConvention
+from bazi_master.engine._time import quote_input
 from bazi_master.engine.analysis import (
     AnalysisOptions,
     LuckDirectionSchool,
     LuckStartRule,
 )
 
-_DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)([hms])")
+_DURATION_PART: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?)([hms])")
 _UNIT_SECONDS: Final = {"h": 3600.0, "m": 60.0, "s": 1.0}
 _TRUE_WORDS: Final = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE_WORDS: Final = frozenset({"false", "no", "n", "0", "off", ""})
-# The time part has seconds when it reads HH:MM:SS.
-_HAS_SECONDS: Final = re.compile(r"[T ]\d{1,2}:\d{2}:\d{2}")
-_WHOLE_NUMBER: Final = re.compile(r"[+-]?\d+")
+# The forms that docs/cli.md and the service accept; group 1 is the seconds.
+_BIRTH: Final = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?"
+_BIRTH_PATTERN: Final = re.compile(_BIRTH)
+_BIRTH_WITH_OFFSET: Final = re.compile(_BIRTH + r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)")
+_WHOLE_NUMBER: Final = re.compile(r"-?[0-9]+")
 
 
 def parse_duration(text: str) -> float:
@@ -31,34 +34,52 @@ def parse_duration(text: str) -> float:
     parts = _DURATION_PART.findall(compact)
     if not compact or "".join(value + unit for value, unit in parts) != compact:
         raise BaziInputError(
-            f"invalid duration {text!r}: expected a number with a unit h, m or s, "
-            "such as 15m, 90s or 1h30m"
+            f"invalid duration {quote_input(text)}: expected a number with a unit h, "
+            "m or s, such as 15m, 90s or 1h30m"
         )
     return sum(float(value) * _UNIT_SECONDS[unit] for value, unit in parts)
 
 
-def parse_birth(text: str) -> tuple[datetime, bool]:
-    """Parse a local birth time ``YYYY-MM-DDTHH:MM[:SS]``.
+def parse_uncertainty(text: str) -> float:
+    """Parse a birth-time uncertainty such as ``15m`` into seconds, at most 24 h."""
+    seconds = parse_duration(text)
+    if seconds > MAX_UNCERTAINTY_SECONDS:
+        raise BaziInputError(
+            f"invalid uncertainty {quote_input(text)}: expected at most 24h "
+            f"({MAX_UNCERTAINTY_SECONDS} s), such as 15m or 2h"
+        )
+    return seconds
 
-    Returns the naive datetime and whether the text gave seconds.
+
+def parse_birth(text: str) -> tuple[datetime, bool]:
+    """Parse a local birth time ``YYYY-MM-DDTHH:MM[:SS]`` (``T`` or a space).
+
+    Returns the naive datetime and whether the text gave seconds. Hours alone and
+    fractions of a second are rejected, as the service rejects them.
     """
     stripped = text.strip()
+    if _BIRTH_WITH_OFFSET.fullmatch(stripped):
+        raise BaziInputError(
+            f"invalid birth time {quote_input(text)}: give the local time without an "
+            "offset and the zone with --tz (or the tz column)"
+        )
+
+    match = _BIRTH_PATTERN.fullmatch(stripped)
+    if match is None:
+        raise BaziInputError(_birth_message(text, ""))
     try:
         birth = datetime.fromisoformat(stripped)
-        reason = "" if re.search(r"[T ]\d", stripped) else "the time is missing; "
     except ValueError as error:
-        birth, reason = None, f"{error}; "
-    if birth is None or reason:
-        raise BaziInputError(
-            f"invalid birth time {text!r}: {reason}expected a local date and time "
-            "such as 1990-05-15T14:30 or 1990-05-15 14:30:05"
-        )
-    if birth.tzinfo is not None:
-        raise BaziInputError(
-            f"invalid birth time {text!r}: give the local time without an offset and "
-            "the zone with --tz (or the tz column)"
-        )
-    return birth, bool(_HAS_SECONDS.search(stripped))
+        raise BaziInputError(_birth_message(text, f"{error}; ")) from None
+    return birth, match.group(1) is not None
+
+
+def _birth_message(text: str, reason: str) -> str:
+    return (
+        f"invalid birth time {quote_input(text)}: {reason}expected a local date and "
+        "time YYYY-MM-DDTHH:MM, optionally with seconds, such as 1990-05-15T14:30 or "
+        "1990-05-15 14:30:05"
+    )
 
 
 def parse_flag(text: str, name: str) -> bool:
@@ -69,7 +90,7 @@ def parse_flag(text: str, name: str) -> bool:
     if word in _FALSE_WORDS:
         return False
     raise BaziInputError(
-        f"invalid {name} {text!r}: expected true or false (also yes/no, 1/0)"
+        f"invalid {name} {quote_input(text)}: expected true or false (also yes/no, 1/0)"
     )
 
 
@@ -79,17 +100,29 @@ def parse_coordinate(text: str, name: str) -> float:
         return float(text)
     except ValueError:
         raise BaziInputError(
-            f"invalid {name} {text!r}: expected decimal degrees such as 87.6"
+            f"invalid {name} {quote_input(text)}: expected decimal degrees such as 87.6"
         ) from None
 
 
+def whole_number(text: str) -> int | None:
+    """Return the whole number written in ``text`` with the digits 0-9, else None.
+
+    A minus sign is accepted, so that a negative value gets the range error of its
+    option. A plus sign, the digits of other scripts and underscores are rejected.
+    """
+    stripped = text.strip()
+    return int(stripped) if _WHOLE_NUMBER.fullmatch(stripped) else None
+
+
 def parse_whole_number(text: str, name: str) -> int:
-    """Parse a whole number written in decimal digits, such as ``9`` or ``2026``."""
-    if not _WHOLE_NUMBER.fullmatch(text.strip()):
+    """Parse a whole number written in the digits 0-9, such as ``9`` or ``2026``."""
+    number = whole_number(text)
+    if number is None:
         raise BaziInputError(
-            f"invalid {name} {text!r}: expected a whole number such as 9 or 2026"
+            f"invalid {name} {quote_input(text)}: expected a whole number written in "
+            "the digits 0-9, such as 9 or 2026"
         )
-    return int(text.strip())
+    return number
 
 
 def build_birth(fields: Mapping[str, str | None]) -> BirthInput:
@@ -120,7 +153,7 @@ def build_birth(fields: Mapping[str, str | None]) -> BirthInput:
         zi=ZiConvention.parse(values.get("zi") or ZiConvention.ROLL.value),
         fold=Fold.parse(fold) if fold else None,
         gender=Gender.parse(gender) if gender else None,
-        uncertainty_seconds=parse_duration(uncertainty) if uncertainty else 0.0,
+        uncertainty_seconds=parse_uncertainty(uncertainty) if uncertainty else 0.0,
     )
 
 
@@ -128,8 +161,8 @@ def build_options(fields: Mapping[str, str | None]) -> AnalysisOptions:
     """Build the ``AnalysisOptions`` from text fields named like the CSV columns.
 
     Empty or missing fields take the defaults of ``AnalysisOptions``, which also
-    checks the ranges. A luck index without a gender is rejected, because such a
-    chart has no luck pillars to choose from.
+    checks the ranges. The engine rejects a luck index without a gender when it
+    charts the birth.
     """
     values = {key: (value or "").strip() for key, value in fields.items()}
     chosen: dict[str, Any] = {}
@@ -140,10 +173,4 @@ def build_options(fields: Mapping[str, str | None]) -> AnalysisOptions:
     for name in ("luck_count", "luck_index", "annual_year"):
         if values.get(name):
             chosen[name] = parse_whole_number(values[name], name)
-
-    if "luck_index" in chosen and not values.get("gender"):
-        raise BaziInputError(
-            f"invalid luck_index {chosen['luck_index']}: a chart without gender has "
-            "no luck pillars; give gender male or female, or leave luck_index out"
-        )
     return AnalysisOptions(**chosen)

@@ -29,9 +29,18 @@ ZI_NAMES: Final = {
 }
 
 
+class _Console(Console):
+    """A console that lets a closed pipe reach the command's error handling."""
+
+    def on_broken_pipe(self) -> None:
+        # rich's own handler exits with status 1; the command exits with 141.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(*, stderr: bool = False) -> Console:
     """Return a console no wider than 100 columns, and 100 wide on a pipe or file."""
-    console = Console(stderr=stderr, highlight=False)
+    console = _Console(stderr=stderr, highlight=False)
     console.width = min(console.width, MAX_WIDTH) if console.is_terminal else MAX_WIDTH
     return console
 
@@ -110,6 +119,17 @@ def _solar_lines(chart: dict[str, Any]) -> list[str]:
     ]
 
 
+def format_uncertainty(seconds: float) -> str:
+    """Format a term's uncertainty: whole seconds from 10 s up, else tenths.
+
+    The uncertainties are estimates, so more digits would claim a precision that
+    they do not have.
+    """
+    if seconds >= 10:
+        return f"{seconds:.0f}"
+    return f"{seconds:.1f}".removesuffix(".0")
+
+
 def _jie_lines(chart: dict[str, Any]) -> list[str]:
     jie = chart.get("jie") or {}
     lines = []
@@ -118,7 +138,7 @@ def _jie_lines(chart: dict[str, Any]) -> list[str]:
             item = jie[key]
             lines.append(
                 f"{label:<11} {item['name']} {item['instant']['local']} "
-                f"(±{item['uncertainty_seconds']:g} s)"
+                f"(±{format_uncertainty(item['uncertainty_seconds'])} s)"
             )
     return lines
 
@@ -155,8 +175,8 @@ def render_terms(
     table = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
     for name in ("#", "Term", "Pinyin", "English", "λ", "Jie"):
         table.add_column(name)
-    table.add_column(f"Local ({zone_label})" if zone_label else "UTC")
-    table.add_column("±s", justify="right")
+    table.add_column(f"Local ({zone_label})" if zone_label else "UTC", no_wrap=True)
+    table.add_column("±s", justify="right", no_wrap=True)
     for term in terms:
         moment = term.local if term.local is not None else term.utc
         table.add_row(
@@ -167,7 +187,7 @@ def render_terms(
             f"{term.longitude}°",
             "jie" if term.is_jie else "",
             format_time(moment, sep=" "),
-            f"{term.uncertainty_seconds:g}",
+            format_uncertainty(term.uncertainty_seconds),
         )
     console.print(table)
 
