@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gzip
+from datetime import datetime
 
 import pytest
 
+from bazi_master.engine._chart import compute_pillars
 from bazi_master.engine._errors import BaziInputError, UnknownPlaceError
+from bazi_master.engine._model import BirthInput
 from bazi_master.engine._places import (
     fold_name,
     resolve_place,
@@ -91,6 +94,30 @@ def test_unknown_chinese_place_suggests_close_names() -> None:
 def test_qualifier_without_match_lists_where_name_exists() -> None:
     with pytest.raises(UnknownPlaceError, match="Springfield, MA, US"):
         resolve_place("Springfield, FR")
+
+
+def test_long_unknown_place_is_cut_in_message() -> None:
+    with pytest.raises(UnknownPlaceError) as caught:
+        resolve_place("q" * 100_000)
+
+    message = str(caught.value)
+    assert "'" + "q" * 60 + "'… (100,000 characters) not found" in message
+    assert len(message) < 400
+
+
+def test_chart_location_lists_other_matches() -> None:
+    birth = BirthInput(datetime(1990, 5, 15, 14, 0), place="Springfield")
+
+    location = compute_pillars(birth).to_dict()["location"]
+
+    assert location["name"] == "Springfield"
+    assert "Springfield, MA, US" in location["alternatives"]
+
+
+def test_chart_location_of_coordinates_has_no_matches() -> None:
+    birth = BirthInput(datetime(1990, 5, 15, 14, 0), latitude=43.8, longitude=87.6)
+
+    assert compute_pillars(birth).to_dict()["location"]["alternatives"] == []
 
 
 @pytest.mark.parametrize("query", ["", "   ", ",", "!!"])

@@ -19,7 +19,12 @@ from bazi_master.engine._errors import (
 )
 from bazi_master.engine._model import BirthInput, WarningKind
 from bazi_master.engine._options import Fold, ZiConvention
-from bazi_master.engine._time import TZDATA_VERSION, resolve_zone, zone_names
+from bazi_master.engine._time import (
+    TZDATA_VERSION,
+    quote_input,
+    resolve_zone,
+    zone_names,
+)
 
 
 def shanghai(birth: datetime, **options: object) -> BirthInput:
@@ -158,6 +163,34 @@ def test_unknown_zone_raises(text: str) -> None:
     assert repr(text) in str(caught.value)
 
 
+@pytest.mark.parametrize("text", ["+08:61", "+08:60", "UTC+8:75", "+08:00:60"])
+def test_offset_minutes_over_59_invalid(text: str) -> None:
+    with pytest.raises(UnknownZoneError) as caught:
+        resolve_zone(text)
+
+    assert str(caught.value).startswith(f"invalid UTC offset {text!r}: minutes")
+
+
+def test_long_unknown_zone_is_cut_in_message() -> None:
+    with pytest.raises(UnknownZoneError) as caught:
+        resolve_zone("z" * 100_000)
+
+    message = str(caught.value)
+    assert "'" + "z" * 60 + "'… (100,000 characters)" in message
+    assert len(message) < 300
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("Asia/Shanghai", "'Asia/Shanghai'"),
+        ("a" * 61, "'" + "a" * 60 + "'… (61 characters)"),
+    ],
+)
+def test_quote_input(text: str, quoted: str) -> None:
+    assert quote_input(text) == quoted
+
+
 def test_unknown_zone_suggests_names() -> None:
     with pytest.raises(UnknownZoneError, match="Asia/Shanghai"):
         resolve_zone("Asia/Shangai")
@@ -203,6 +236,8 @@ def test_range_edges_chart(birth: datetime, tz: str) -> None:
         ({"birth": "1990-05-15"}, "expected a datetime"),
         ({"tz": None}, "missing time zone"),
         ({"latitude": 30.0}, "give both or neither"),
+        ({"latitude": 30.0}, "missing longitude: latitude 30.0 was given without"),
+        ({"longitude": 87.5}, "missing latitude: longitude 87.5 was given without"),
         ({"latitude": 95.0, "longitude": 100.0}, "invalid latitude"),
         ({"latitude": 30.0, "longitude": 190.0}, "invalid longitude"),
         ({"uncertainty_seconds": -1}, "invalid uncertainty_seconds"),

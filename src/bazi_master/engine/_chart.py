@@ -118,9 +118,16 @@ def _resolve_location(birth: BirthInput) -> Location | None:
             "coordinates",
             place.name,
             place.country,
+            place.alternatives,
         )
     return Location(
-        place.latitude, place.longitude, place.zone, "place", place.name, place.country
+        place.latitude,
+        place.longitude,
+        place.zone,
+        "place",
+        place.name,
+        place.country,
+        place.alternatives,
     )
 
 
@@ -370,6 +377,7 @@ def _location_dict(location: Location | None) -> dict[str, Any] | None:
         "longitude": location.longitude,
         "zone": location.zone,
         "source": location.source,
+        "alternatives": list(location.alternatives),
     }
 
 

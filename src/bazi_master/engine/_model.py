@@ -6,12 +6,15 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from ._errors import BaziInputError
 from ._options import Fold, Gender, ZiConvention
 from ._pillars import Pillars
 from ._symbols import TERM_NAMES
+
+# The largest birth-time uncertainty accepted: one day either side of the birth.
+MAX_UNCERTAINTY_SECONDS: Final = 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +90,15 @@ def _check_birth(birth: object, has_seconds: bool) -> None:
 
 def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
     """Reject coordinates out of range or given one without the other."""
-    if (latitude is None) != (longitude is None):
+    if latitude is not None and longitude is None:
         raise BaziInputError(
-            f"latitude {latitude!r} and longitude {longitude!r}: give both or neither"
+            f"missing longitude: latitude {latitude!r} was given without a longitude; "
+            "give both or neither"
+        )
+    if latitude is None and longitude is not None:
+        raise BaziInputError(
+            f"missing latitude: longitude {longitude!r} was given without a latitude; "
+            "give both or neither"
         )
     if latitude is not None and not -90 <= latitude <= 90:
         raise BaziInputError(
@@ -104,9 +113,10 @@ def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
 
 def _check_uncertainty(seconds: float) -> None:
     """Reject a negative, infinite or absurdly large birth-time uncertainty."""
-    if not math.isfinite(seconds) or not 0 <= seconds <= 86400:
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_UNCERTAINTY_SECONDS:
         raise BaziInputError(
-            f"invalid uncertainty_seconds {seconds!r}: expected 0 to 86400 seconds"
+            f"invalid uncertainty_seconds {seconds!r}: expected 0 to "
+            f"{MAX_UNCERTAINTY_SECONDS} seconds"
         )
 
 
@@ -125,7 +135,8 @@ class Location:
     """The place whose longitude and zone a chart used.
 
     ``source`` is ``"place"`` for a gazetteer match and ``"coordinates"`` for
-    latitude and longitude given by the caller.
+    latitude and longitude given by the caller. ``alternatives`` lists the labels of
+    the other cities that the place name also matched, most relevant first.
     """
 
     latitude: float
@@ -134,6 +145,7 @@ class Location:
     source: str
     name: str | None = None
     country: str | None = None
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

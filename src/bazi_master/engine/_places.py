@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ._errors import BaziDataError, BaziInputError, UnknownPlaceError
+from ._time import quote_input
 
 if TYPE_CHECKING:
     from timezonefinder import TimezoneFinder
@@ -231,15 +232,16 @@ def _not_found(query: str) -> UnknownPlaceError:
     if unqualified and qualifiers:
         labels = "; ".join(place.label for place in unqualified[:MAX_SUGGESTIONS])
         return UnknownPlaceError(
-            f"place {query!r} not found: {name!r} exists only as {labels}; "
-            "qualify it with one of those countries or US states"
+            f"place {quote_input(query)} not found: {quote_input(name)} exists only "
+            f"as {labels}; qualify it with one of those countries or US states"
         )
 
     suggestions = _suggest(key) if key else []
     hint = f"; closest matches: {'; '.join(suggestions)}" if suggestions else ""
     return UnknownPlaceError(
-        f"place {query!r} not found in the offline gazetteer (cities of 15,000+ "
-        f"inhabitants){hint}; check the spelling or give the latitude and longitude"
+        f"place {quote_input(query)} not found in the offline gazetteer (cities of "
+        f"15,000+ inhabitants){hint}; check the spelling or give the latitude and "
+        "longitude"
     )
 
 
@@ -250,7 +252,8 @@ def resolve_place(query: str) -> Place:
     """
     if not query or not fold_name(query):
         raise UnknownPlaceError(
-            f"invalid place {query!r}: the name has no letters; give a city name"
+            f"invalid place {quote_input(query)}: the name has no letters; give a "
+            "city name"
         )
 
     matches = search_places(query)

@@ -125,13 +125,16 @@ def _parse_offset(text: str) -> timedelta | None:
 
     sign, hours, minutes, seconds = match.groups()
     if int(minutes or 0) >= 60 or int(seconds or 0) >= 60:
-        return None
+        raise UnknownZoneError(
+            f"invalid UTC offset {quote_input(text)}: minutes and seconds run from "
+            "00 to 59, as in '+05:45'"
+        )
     offset = timedelta(
         hours=int(hours), minutes=int(minutes or 0), seconds=int(seconds or 0)
     )
     if offset > _MAX_OFFSET:
         raise UnknownZoneError(
-            f"invalid UTC offset {text!r}: offsets run from -15:00 to +15:00"
+            f"invalid UTC offset {quote_input(text)}: offsets run from -15:00 to +15:00"
         )
     return -offset if sign == "-" else offset
 
@@ -148,9 +151,20 @@ def _unknown_zone_message(text: str) -> str:
         close = difflib.get_close_matches(text.strip(), sorted(zone_names()), n=3)
         hint = f"closest names: {', '.join(close)}" if close else "no close names"
     return (
-        f"unknown time zone {text!r}: expected an IANA name such as 'Asia/Shanghai' "
-        f"or a UTC offset such as '+08:00' ({hint})"
+        f"unknown time zone {quote_input(text)}: expected an IANA name such as "
+        f"'Asia/Shanghai' or a UTC offset such as '+08:00' ({hint})"
     )
+
+
+def quote_input(text: str, limit: int = 60) -> str:
+    """Quote a caller's value for an error message, cut to ``limit`` characters.
+
+    A cut value ends with an ellipsis and gives its full length, so an error line
+    stays short even for a name of 100,000 characters.
+    """
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def format_offset(offset: timedelta | int) -> str:

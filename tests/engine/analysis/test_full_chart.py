@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
 from bazi_master.cli._analysis_view import render_analysis
 from bazi_master.engine._chart import compute_pillars
+from bazi_master.engine._errors import BaziInputError
 from bazi_master.engine._full import compute_chart
 from bazi_master.engine._model import BirthInput
 from bazi_master.engine.analysis import AnalysisOptions, LuckStartRule, analyze
@@ -80,3 +82,21 @@ def test_view_explains_missing_luck() -> None:
         console.print(section)
 
     assert "need a gender" in console.export_text()
+
+
+def test_luck_index_without_gender_raises() -> None:
+    birth = BirthInput(datetime(1990, 5, 17, 10, 30), tz="+08:00")
+
+    with pytest.raises(BaziInputError, match="invalid luck_index 2: a chart without"):
+        compute_chart(birth, AnalysisOptions(luck_index=2))
+    with pytest.raises(BaziInputError, match="leave luck_index out"):
+        analyze(compute_pillars(birth), AnalysisOptions(luck_index=2))
+
+
+def test_annual_year_without_gender_compares() -> None:
+    birth = BirthInput(datetime(1990, 5, 17, 10, 30), tz="+08:00")
+
+    data = compute_chart(birth, AnalysisOptions(annual_year=2026)).to_dict()
+
+    assert data["luck"] is None
+    assert [c["with"] for c in data["relations"]["with_pillars"]] == ["annual"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,6 +11,7 @@ from bazi_master.engine._symbols import BRANCH_CHARS, STEM_CHARS
 from bazi_master.engine.analysis._relations import (
     Relation,
     branch_relations,
+    natal_relations,
     relations_with,
     stem_relations,
 )
@@ -143,4 +146,35 @@ def test_branch_relations_independent_of_order(
 
     assert _pair_kinds(branch_relations(branches)) == _pair_kinds(
         branch_relations(shuffled)
+    )
+
+
+def test_natal_stems_match_general_loop() -> None:
+    for stems in itertools.product(range(10), repeat=4):
+        for element in range(5):
+            natal, _ = natal_relations(
+                stems, (0, 0, 0, 0), month_branch_element=element
+            )
+            general = stem_relations(stems, month_branch_element=element)
+
+            assert natal == tuple(general), (stems, element)
+
+
+def test_natal_branches_match_general_loop() -> None:
+    for branches in itertools.product(range(12), repeat=4):
+        _, natal = natal_relations((0, 0, 0, 0), branches, month_branch_element=0)
+
+        assert natal == tuple(branch_relations(branches)), branches
+
+
+def test_combination_conditions_by_position() -> None:
+    found = stem_relations(_stems("丙甲己乙"), month_branch_element=2)
+    combination = next(r for r in found if r.kind == "stem_combination")
+
+    assert combination.positions == (1, 2)
+    assert combination.chars == "甲己"
+    assert combination.conditions == (
+        ("adjacent", True),
+        ("month_branch_of_element", True),
+        ("no_controlling_stem", False),
     )

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bazi_master.engine._symbols import GanZhi
-from bazi_master.engine.analysis._shensha import RULES, ShenShaHit, find_shensha
+from bazi_master.engine.analysis._shensha import (
+    BASES,
+    RULES,
+    ShenShaHit,
+    find_shensha,
+    shensha_hits,
+)
 
 
 def _chart(*pairs: str) -> list[GanZhi]:
@@ -94,3 +103,13 @@ def test_added_pillar_is_target_only() -> None:
         RULES[h.rule].basis != "day_pillar" or RULES[h.rule].key == "kongwang"
         for h in extra_hits
     )
+
+
+@given(st.lists(st.integers(0, 59), min_size=5, max_size=5))
+def test_hits_ordered_by_basis_then_pillar(indexes: list[int]) -> None:
+    *natal, extra = [GanZhi(index) for index in indexes]
+
+    hits = shensha_hits(natal, extra)
+
+    order = [(BASES.index(RULES[h.rule].basis), h.position) for h in hits]
+    assert order == sorted(order)

@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 
 from bazi_master.engine._symbols import GanZhi
 from bazi_master.engine.analysis._strength import (
+    PILLAR_WEIGHTS,
     SEASON_FACTORS,
     STRENGTH_CLASSES,
+    _pillar_scores,
     assess_strength,
 )
 
@@ -59,3 +61,16 @@ def test_raw_scores_total_ten(indexes: list[int]) -> None:
     assert 0 < strength.share <= 1
     assert set(strength.favourable).isdisjoint(strength.unfavourable)
     assert len(strength.favourable) + len(strength.unfavourable) == 5
+
+
+@given(st.lists(st.integers(0, 59), min_size=4, max_size=4))
+def test_raw_scores_follow_pillar_weights(indexes: list[int]) -> None:
+    pillars = [GanZhi(i) for i in indexes]
+
+    strength = assess_strength(pillars)
+
+    for element in range(5):
+        expected = 0.0
+        for pillar, weight in zip(pillars, PILLAR_WEIGHTS, strict=True):
+            expected += _pillar_scores(pillar)[element] * weight
+        assert strength.raw[element] == expected

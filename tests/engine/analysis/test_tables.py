@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bazi_master.engine._symbols import BRANCH_CHARS, STEM_CHARS, GanZhi
+from bazi_master.engine.analysis._details import pillar_details
 from bazi_master.engine.analysis._hidden import (
     HIDDEN_WEIGHTS,
     hidden_stems,
@@ -139,3 +140,31 @@ def test_void_branches_never_in_own_decade() -> None:
         head = decade_head(pair)
         decade = {head.shift(k).branch for k in range(10)}
         assert decade.isdisjoint(void_branches(pair)), pair.chars
+
+
+@pytest.mark.parametrize("day", range(60))
+def test_pillar_details_match_lookups(day: int) -> None:
+    day_stem = day % 10
+    for index in range(60):
+        pillars = (GanZhi(index), GanZhi(index), GanZhi(day), GanZhi(index))
+        detail = pillar_details(pillars)[0]
+
+        assert detail.pillar == GanZhi(index)
+        assert detail.stem_ten_god == ten_god(day_stem, index % 10)
+        assert detail.hidden_stems == hidden_stems(index % 12)
+        gods = tuple(ten_god(day_stem, stem) for stem in hidden_stems(index % 12))
+        assert detail.hidden_ten_gods == gods
+        assert detail.nayin == nayin(GanZhi(index))
+        assert detail.stage_of_day_master == growth_stage(day_stem, index % 12)
+        assert detail.stage_of_own_stem == growth_stage(index % 10, index % 12)
+        assert detail.void_branches == void_branches(GanZhi(index))
+
+
+def test_day_pillar_detail_has_no_stem_god() -> None:
+    pillars = (GanZhi(0), GanZhi(2), GanZhi.parse("庚辰"), GanZhi(4))
+
+    day = pillar_details(pillars)[2]
+
+    assert day.stem_ten_god is None
+    assert day.pillar == GanZhi.parse("庚辰")
+    assert STAGE_CHARS[day.stage_of_own_stem] == "养"

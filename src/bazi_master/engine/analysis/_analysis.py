@@ -2,18 +2,19 @@
 
 ``analyze`` does the work that depends on more than one pillar: relations, shen sha,
 strength, palaces and luck. The per-pillar facts (hidden stems, ten gods, na yin,
-growth stages, void branches) are single table lookups, made while ``to_dict`` writes
-them out.
+growth stages, void branches) are one table lookup per pillar (``_details``), and
+``to_dict`` writes them out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from .._errors import BaziInputError
 from .._options import Gender
 from .._symbols import BRANCH_ELEMENTS, LICHUN_TERM, GanZhi
+from ._details import PillarDetail, pillar_details
 from ._luck import (
     FlowMonth,
     Luck,
@@ -28,8 +29,8 @@ from ._luck import (
     minor_luck,
 )
 from ._palaces import Palaces, find_palaces
-from ._relations import Relation, find_relations, relations_with
-from ._shensha import ShenShaHit, find_shensha
+from ._relations import Relation, natal_relations, relations_with
+from ._shensha import ShenShaHit, shensha_hits
 from ._strength import Strength, assess_strength
 
 MIN_LUCK_PILLARS = 8
@@ -113,6 +114,7 @@ class Analysis:
     """The analysis of one chart; ``to_dict`` gives the JSON-ready sections."""
 
     pillars: tuple[GanZhi, GanZhi, GanZhi, GanZhi]
+    details: tuple[PillarDetail, PillarDetail, PillarDetail, PillarDetail]
     options: AnalysisOptions
     palaces: Palaces
     stem_relations: tuple[Relation, ...]
@@ -140,9 +142,10 @@ def _gender(birth: Any) -> Gender | None:
 
 
 def _luck(chart: ChartSource, options: AnalysisOptions, gender: Gender) -> Luck:
-    pillars = chart.pillars
-    forward = is_forward(pillars.year.stem, gender, options.luck_school)
-    jie = chart.next_jie if forward else chart.jie
+    year, month, _, hour = chart.pillars
+    forward = is_forward(year.index % 10, gender, options.luck_school)
+    birth_jie = chart.jie
+    jie = chart.next_jie if forward else birth_jie
     start = luck_start(
         chart.civil,
         chart.instant,
@@ -154,17 +157,17 @@ def _luck(chart: ChartSource, options: AnalysisOptions, gender: Gender) -> Luck:
 
     # The jie in force at the birth fixes its BaZi year: 小寒 still belongs to the
     # year before.
-    birth_year = chart.jie.year if chart.jie.term >= LICHUN_TERM else chart.jie.year - 1
+    birth_year = birth_jie.year if birth_jie.term >= LICHUN_TERM else birth_jie.year - 1
     start_year = bazi_year_at(start.start_instant, start.start.year)
     minor_count = 1 if start_year is None else max(1, start_year - birth_year + 1)
     return Luck(
         forward=forward,
         school=options.luck_school,
         start=start,
-        pillars=luck_pillars(pillars.month, forward, options.luck_count),
+        pillars=luck_pillars(month, forward, options.luck_count),
         birth_year=birth_year,
         start_bazi_year=start_year,
-        minor=minor_luck(pillars.hour, forward, minor_count),
+        minor=minor_luck(hour, forward, minor_count),
         near_jie_seconds=_near_jie(chart),
     )
 
@@ -193,7 +196,7 @@ def _compare(label: str, pillar: GanZhi, natal: tuple[GanZhi, ...]) -> Compariso
         pillar.branch,
         month_branch_element=BRANCH_ELEMENTS[natal[1].branch],
     )
-    hits = [hit for hit in find_shensha(natal, pillar) if hit.position == 4]
+    hits = [hit for hit in shensha_hits(natal, pillar) if hit.position == 4]
     return Comparison(
         label, pillar, tuple(stem_found), tuple(branch_found), tuple(hits)
     )
@@ -214,30 +217,43 @@ def analyze(chart: ChartSource, options: AnalysisOptions | None = None) -> Analy
     """Analyse a four-pillar chart; see ``AnalysisOptions`` for the choices.
 
     Luck pillars are left out, with the reason in ``luck_omitted_reason``, when the
-    birth has no gender. Raises ``BaziInputError`` for an invalid gender.
+    birth has no gender. Raises ``BaziInputError`` for an invalid gender, and for a
+    ``luck_index`` without a gender, which has no luck pillar to choose.
     """
-    options = options or AnalysisOptions()
+    if options is None:
+        options = _DEFAULT_OPTIONS
     gender = _gender(chart.birth)
-    natal = tuple(chart.pillars)
-    stems = [p.stem for p in natal]
-    branches = [p.branch for p in natal]
-    stem_found, branch_found = find_relations(
-        stems, branches, month_branch_element=BRANCH_ELEMENTS[branches[1]]
+    if gender is None and options.luck_index is not None:
+        raise BaziInputError(
+            f"invalid luck_index {options.luck_index}: a chart without gender has no "
+            "luck pillars, because their direction depends on it; give gender 'male' "
+            "or 'female', or leave luck_index out"
+        )
+    natal = year, month, day, hour = chart.pillars
+    stem_found, branch_found = natal_relations(
+        (year.index % 10, month.index % 10, day.index % 10, hour.index % 10),
+        (year.index % 12, month.index % 12, day.index % 12, hour.index % 12),
+        month_branch_element=BRANCH_ELEMENTS[month.index % 12],
     )
 
     luck = None if gender is None else _luck(chart, options, gender)
+    compared = options.luck_index is not None or options.annual_year is not None
     flow = None if options.annual_year is None else flow_months(options.annual_year)
     return Analysis(
-        pillars=(natal[0], natal[1], natal[2], natal[3]),
+        pillars=(year, month, day, hour),
+        details=pillar_details(natal),
         options=options,
-        palaces=find_palaces(*natal),
-        stem_relations=tuple(stem_found),
-        branch_relations=tuple(branch_found),
-        shensha=tuple(find_shensha(natal)),
+        palaces=find_palaces(year, month, day, hour),
+        stem_relations=stem_found,
+        branch_relations=branch_found,
+        shensha=shensha_hits(natal),
         strength=assess_strength(natal),
         luck=luck,
         luck_omitted_reason=NO_GENDER_REASON if gender is None else None,
-        comparisons=_comparisons(natal, options, luck),
+        comparisons=_comparisons(natal, options, luck) if compared else (),
         flow_months=flow,
         zone=chart.civil.tzinfo,
     )
+
+
+_DEFAULT_OPTIONS: Final = AnalysisOptions()

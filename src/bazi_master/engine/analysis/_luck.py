@@ -28,7 +28,7 @@ from typing import Final
 from .._errors import BaziInputError, OutOfRangeError
 from .._options import Gender
 from .._symbols import LICHUN_TERM, GanZhi, month_stem
-from .._terms import FIRST_YEAR, LAST_YEAR, term_instant
+from .._terms import FIRST_YEAR, LAST_YEAR, all_term_instants, term_instant
 from .._time import civil_at
 
 SECONDS_PER_LUCK_YEAR: Final = 3 * 86400
@@ -128,11 +128,19 @@ def add_calendar(wall: datetime, years: int, months: int, days: int = 0) -> date
     A day past the end of the target month is clamped to its last day (31 January
     plus one month is 28 or 29 February).
     """
+    return _shift_months(wall, years * 12 + months) + timedelta(days=days)
+
+
+def _shift_months(wall: datetime, months: int) -> datetime:
+    """Move ``wall`` by ``months`` on the calendar, clamping the day to the last day
+    of the target month."""
     total = wall.month - 1 + months
-    year = wall.year + years + total // 12
+    year = wall.year + total // 12
     month = total % 12 + 1
-    day = min(wall.day, calendar.monthrange(year, month)[1])
-    return wall.replace(year=year, month=month, day=day) + timedelta(days=days)
+    day = wall.day
+    if day > 28:
+        day = min(day, calendar.monthrange(year, month)[1])
+    return wall.replace(year=year, month=month, day=day)
 
 
 def _elapsed_by_seconds(span: float) -> tuple[int, int, int, int, int]:
@@ -186,7 +194,6 @@ def luck_start(
     zone = civil.tzinfo
     assert zone is not None
     span = jie_instant - instant if forward else instant - jie_instant
-    wall = civil.replace(tzinfo=None)
     if rule is LuckStartRule.SECONDS:
         elapsed = _elapsed_by_seconds(span)
     else:
@@ -197,10 +204,11 @@ def luck_start(
         )
         elapsed = _elapsed_traditional(earlier, later)
 
+    # Aware arithmetic in Python moves the wall clock and keeps the zone, and adding
+    # a timedelta resets ``fold`` to 0, as for a naive wall time.
     years, months, days, hours, minutes = elapsed
-    start_wall = add_calendar(wall, years, months, days)
-    start_wall += timedelta(hours=hours, minutes=minutes)
-    start = start_wall.replace(tzinfo=zone)
+    start = _shift_months(civil, years * 12 + months)
+    start += timedelta(days, hours * 3600 + minutes * 60)
     return LuckStart(
         rule=rule,
         forward=forward,
@@ -222,7 +230,8 @@ def bazi_year_at(instant: float, year: int) -> int | None:
     """
     if not FIRST_YEAR <= year <= LAST_YEAR:
         return None
-    return year if instant >= term_instant(year, LICHUN_TERM) else year - 1
+    lichun = all_term_instants()[(year - FIRST_YEAR) * 24 + LICHUN_TERM]
+    return year if instant >= lichun else year - 1
 
 
 # _SEQUENCES[forward][index]: the 12 pairs after (or before) each pair of the cycle.
@@ -251,7 +260,12 @@ def minor_luck(hour: GanZhi, forward: bool, count: int) -> tuple[GanZhi, ...]:
 
 def annual_pillar(year: int) -> GanZhi:
     """Return the year pillar of the BaZi year that starts at 立春 of ``year``."""
-    return GanZhi((year - 4) % 60)
+    return GanZhi(annual_pillar_index(year))
+
+
+def annual_pillar_index(year: int) -> int:
+    """Return the cycle index of ``annual_pillar(year)``."""
+    return (year - 4) % 60
 
 
 @dataclass(frozen=True, slots=True)

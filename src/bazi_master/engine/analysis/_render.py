@@ -14,6 +14,7 @@ from .._symbols import (
     GanZhi,
 )
 from .._time import civil_at, format_time
+from ._details import PillarDetail
 from ._hidden import HIDDEN_STEMS, HIDDEN_WEIGHTS, QI_ROLE_CHARS, QI_ROLES
 from ._luck import (
     START_SECONDS_PER_SPAN_SECOND,
@@ -21,7 +22,7 @@ from ._luck import (
     FlowMonth,
     Luck,
     add_calendar,
-    annual_pillar,
+    annual_pillar_index,
 )
 from ._nayin import NAYIN_CHARS, NAYIN_ELEMENTS, NAYIN_ENGLISH, nayin
 from ._palaces import METHODS, Palaces
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from ._analysis import Analysis, Comparison
 
 POSITIONS = ("year", "month", "day", "hour")
+# The two characters of each pair of the sexagenary cycle, by index.
+_PAIR_CHARS = tuple(GanZhi(index).chars for index in range(60))
 
 
 def _element(element: int) -> dict[str, Any]:
@@ -57,7 +60,10 @@ def _element(element: int) -> dict[str, Any]:
 
 
 def _ten_god(day_stem: int, stem: int) -> dict[str, Any]:
-    god = ten_god(day_stem, stem)
+    return _god(ten_god(day_stem, stem))
+
+
+def _god(god: int) -> dict[str, Any]:
     return {
         "key": TEN_GOD_KEYS[god],
         "char": TEN_GOD_CHARS[god],
@@ -66,7 +72,10 @@ def _ten_god(day_stem: int, stem: int) -> dict[str, Any]:
 
 
 def _stage(stem: int, branch: int) -> dict[str, Any]:
-    stage = growth_stage(stem, branch)
+    return _stage_of(growth_stage(stem, branch))
+
+
+def _stage_of(stage: int) -> dict[str, Any]:
     return {
         "key": STAGE_KEYS[stage],
         "char": STAGE_CHARS[stage],
@@ -74,24 +83,28 @@ def _stage(stem: int, branch: int) -> dict[str, Any]:
     }
 
 
-def _hidden(day_stem: int, branch: int) -> list[dict[str, Any]]:
+def _hidden(detail: PillarDetail) -> list[dict[str, Any]]:
+    weights = HIDDEN_WEIGHTS[detail.pillar.branch]
     return [
         {
             "char": STEM_CHARS[stem],
             "role": QI_ROLES[k],
             "role_char": QI_ROLE_CHARS[k],
-            "weight": weight,
+            "weight": weights[k],
             "element": ELEMENT_NAMES[STEM_ELEMENTS[stem]],
-            "ten_god": _ten_god(day_stem, stem),
+            "ten_god": _god(god),
         }
-        for k, (stem, weight) in enumerate(
-            zip(HIDDEN_STEMS[branch], HIDDEN_WEIGHTS[branch], strict=True)
+        for k, (stem, god) in enumerate(
+            zip(detail.hidden_stems, detail.hidden_ten_gods, strict=True)
         )
     ]
 
 
 def _nayin(pillar: GanZhi) -> dict[str, Any]:
-    index = nayin(pillar)
+    return _nayin_of(nayin(pillar))
+
+
+def _nayin_of(index: int) -> dict[str, Any]:
     return {
         "chars": NAYIN_CHARS[index],
         "english": NAYIN_ENGLISH[index],
@@ -99,21 +112,21 @@ def _nayin(pillar: GanZhi) -> dict[str, Any]:
     }
 
 
-def pillar_detail(pillar: GanZhi, day_stem: int, *, is_day: bool) -> dict[str, Any]:
-    """Describe one pillar relative to the day master ``day_stem``."""
+def pillar_detail(detail: PillarDetail) -> dict[str, Any]:
+    """Describe one pillar relative to the day master."""
     stem_god = (
         {"key": "day_master", "char": DAY_MASTER_CHARS, "english": "Day Master"}
-        if is_day
-        else _ten_god(day_stem, pillar.stem)
+        if detail.stem_ten_god is None
+        else _god(detail.stem_ten_god)
     )
     return {
-        "ganzhi": pillar.chars,
+        "ganzhi": detail.pillar.chars,
         "stem_ten_god": stem_god,
-        "hidden_stems": _hidden(day_stem, pillar.branch),
-        "nayin": _nayin(pillar),
-        "stage_of_day_master": _stage(day_stem, pillar.branch),
-        "stage_of_own_stem": _stage(pillar.stem, pillar.branch),
-        "void_branches": "".join(BRANCH_CHARS[b] for b in void_branches(pillar)),
+        "hidden_stems": _hidden(detail),
+        "nayin": _nayin_of(detail.nayin),
+        "stage_of_day_master": _stage_of(detail.stage_of_day_master),
+        "stage_of_own_stem": _stage_of(detail.stage_of_own_stem),
+        "void_branches": "".join(BRANCH_CHARS[b] for b in detail.void_branches),
     }
 
 
@@ -225,7 +238,7 @@ def _luck_pillar(luck: Luck, k: int, day_stem: int) -> dict[str, Any]:
         "years": [
             {
                 "year": year,
-                "ganzhi": annual_pillar(year).chars,
+                "ganzhi": _PAIR_CHARS[annual_pillar_index(year)],
                 "xusui": year - luck.birth_year + 1,
             }
             for year in range(first_year, first_year + 10)
@@ -333,8 +346,8 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "yin_yang": "yang" if day_stem % 2 == 0 else "yin",
         },
         "pillar_details": {
-            name: pillar_detail(pillar, day_stem, is_day=name == "day")
-            for name, pillar in zip(POSITIONS, pillars, strict=True)
+            name: pillar_detail(detail)
+            for name, detail in zip(POSITIONS, analysis.details, strict=True)
         },
         "void": {
             "by_day_pillar": _void_text(pillars[2]),

@@ -335,16 +335,20 @@ def _match(targets: tuple[str, ...], pair: GanZhi) -> str | None:
     return None
 
 
-_Table = tuple[tuple[tuple["ShenShaHit", ...], ...], ...]
-_TABLES: dict[tuple[str, int], _Table] = {}
+# A table for one basis value: the hits at ``position * 60 + pillar index``.
+_Table = tuple[tuple[ShenShaHit, ...], ...]
+_POSITIONS: Final = 5
+# _TABLES[basis number in BASES][value], None until a chart with that value needs it.
+_TABLES: Final[tuple[list[_Table | None], ...]] = tuple(
+    [None] * size for size in (10, 10, 12, 12, 12, 60, 60)
+)
 
 
 def _build_table(basis: str, value: int) -> _Table:
     """Build, for one basis value, the hits on every position and pillar index."""
     rules = [(i, rule) for i, rule in enumerate(RULES) if rule.basis == basis]
     table = []
-    for position in range(5):
-        row = []
+    for position in range(_POSITIONS):
         for index in range(60):
             pair = GanZhi(index)
             hits = []
@@ -354,39 +358,56 @@ def _build_table(basis: str, value: int) -> _Table:
                 target = _match(_rule_targets(rule, value), pair)
                 if target is not None:
                     hits.append(ShenShaHit(rule_index, position, target))
-            row.append(tuple(hits))
-        table.append(tuple(row))
+            table.append(tuple(hits))
     return tuple(table)
 
 
-def _table(basis: str, value: int) -> _Table:
-    table = _TABLES.get((basis, value))
-    if table is None:
-        table = _TABLES[(basis, value)] = _build_table(basis, value)
+def _fill(number: int, value: int) -> _Table:
+    """Build and store the table of basis ``BASES[number]`` for ``value``."""
+    table = _TABLES[number][value] = _build_table(BASES[number], value)
     return table
+
+
+def shensha_hits(
+    pillars: Sequence[GanZhi], extra: GanZhi | None = None
+) -> tuple[ShenShaHit, ...]:
+    """Return every star on the four ``pillars`` and, if given, on ``extra``.
+
+    Hits come basis by basis in the order of ``BASES``, and pillar by pillar within
+    a basis. The added pillar is checked as a target only: its own stem and branch
+    are never a basis. Lookup tables are built on first use of each basis value.
+    """
+    year, month, day, hour = pillars
+    y, m, d = year.index, month.index, day.index
+    by_day_stem, by_year_stem, by_year_branch, by_day_branch = _TABLES[:4]
+    by_month_branch, by_day_pillar, by_year_pillar = _TABLES[4:]
+    tables = (
+        by_day_stem[d % 10] or _fill(0, d % 10),
+        by_year_stem[y % 10] or _fill(1, y % 10),
+        by_year_branch[y % 12] or _fill(2, y % 12),
+        by_day_branch[d % 12] or _fill(3, d % 12),
+        by_month_branch[m % 12] or _fill(4, m % 12),
+        by_day_pillar[d] or _fill(5, d),
+        by_year_pillar[y] or _fill(6, y),
+    )
+    # Table rows run position by position, 60 pillar indexes each.
+    rows = (y, m + 60, d + 120, hour.index + 180)
+    at_year, at_month, at_day, at_hour = rows
+    hits: tuple[ShenShaHit, ...] = ()
+    if extra is None:
+        for table in tables:
+            hits += table[at_year] + table[at_month] + table[at_day] + table[at_hour]
+        return hits
+
+    at_extra = extra.index + 240
+    for table in tables:
+        hits += table[at_year] + table[at_month] + table[at_day] + table[at_hour]
+        hits += table[at_extra]
+    return hits
 
 
 def find_shensha(
     pillars: Sequence[GanZhi], extra: GanZhi | None = None
 ) -> list[ShenShaHit]:
-    """Return every star on the four ``pillars`` and, if given, on ``extra``.
-
-    The added pillar is checked as a target only; its own stem and branch are never a
-    basis. Lookup tables are built on first use of each basis value.
-    """
-    year, month, day, _ = pillars
-    tables = (
-        _table("day_stem", day.stem),
-        _table("year_stem", year.stem),
-        _table("year_branch", year.branch),
-        _table("day_branch", day.branch),
-        _table("month_branch", month.branch),
-        _table("day_pillar", day.index),
-        _table("year_pillar", year.index),
-    )
-    pairs = (*pillars, extra) if extra is not None else pillars
-    hits: list[ShenShaHit] = []
-    for table in tables:
-        for position, pair in enumerate(pairs):
-            hits.extend(table[position][pair.index])
-    return hits
+    """Return ``shensha_hits(pillars, extra)`` as a list."""
+    return list(shensha_hits(pillars, extra))

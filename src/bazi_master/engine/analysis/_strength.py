@@ -97,27 +97,41 @@ _FACTORS: Final = tuple(
     tuple(SEASON_FACTORS[state] for state in states) for states in _STATES
 )
 _PILLAR_SCORES: Final = tuple(_pillar_scores(GanZhi(i)) for i in range(60))
-# _ROOTED[element][branch]: whether the branch hides a stem of that element.
+# _ROOTED[element][branch]: 1 when the branch hides a stem of that element, else 0.
 _ROOTED: Final = tuple(
-    tuple(any(STEM_ELEMENTS[s] == e for s in HIDDEN_STEMS[b]) for b in range(12))
+    tuple(int(any(STEM_ELEMENTS[s] == e for s in HIDDEN_STEMS[b])) for b in range(12))
     for e in range(5)
 )
 
 
+# Month pillar scores times PILLAR_WEIGHTS[1] (2, so the products are exact).
+_MONTH_SCORES: Final = tuple(
+    tuple(score * PILLAR_WEIGHTS[1] for score in scores) for scores in _PILLAR_SCORES
+)
+
+
 def _raw_scores(pillars: Sequence[GanZhi]) -> list[float]:
-    year, month, day, hour = (_PILLAR_SCORES[p.index] for p in pillars)
-    weights = PILLAR_WEIGHTS
+    """Sum the weighted pillar scores of each element.
+
+    The year, day and hour weights are 1, so their products are left out, which
+    leaves every sum bit for bit the same.
+    """
+    year, month, day, hour = pillars
+    y0, y1, y2, y3, y4 = _PILLAR_SCORES[year.index]
+    m0, m1, m2, m3, m4 = _MONTH_SCORES[month.index]
+    d0, d1, d2, d3, d4 = _PILLAR_SCORES[day.index]
+    h0, h1, h2, h3, h4 = _PILLAR_SCORES[hour.index]
     return [
-        year[e] * weights[0]
-        + month[e] * weights[1]
-        + day[e] * weights[2]
-        + hour[e] * weights[3]
-        for e in range(5)
+        y0 + m0 + d0 + h0,
+        y1 + m1 + d1 + h1,
+        y2 + m2 + d2 + h2,
+        y3 + m3 + d3 + h3,
+        y4 + m4 + d4 + h4,
     ]
 
 
-def _favourable(
-    day_element: int, share: float
+def _split_elements(
+    day_element: int, leaning_strong: bool
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Split the elements by 扶抑: a weak day master wants its resource and companions,
     a strong one wants output, wealth and officers (in that order)."""
@@ -127,50 +141,77 @@ def _favourable(
         (day_element + 2) % 5,
         (day_element + 3) % 5,
     )
-    if share < BALANCE_POINT:
+    if not leaning_strong:
         return (resource, companion), (officer, output, wealth)
     return (output, wealth, officer), (resource, companion)
 
 
+# _FAVOURABLE[day element][leaning strong]: the favourable and unfavourable elements.
+_FAVOURABLE: Final = tuple(
+    (_split_elements(element, False), _split_elements(element, True))
+    for element in range(5)
+)
+# _SUPPORTS[day element][stem]: 1 when the stem is a companion or a resource.
+_SUPPORTS: Final = tuple(
+    tuple(int(STEM_ELEMENTS[stem] in (e, (e + 4) % 5)) for stem in range(10))
+    for e in range(5)
+)
+# _IN_SEASON[day element][month branch]: whether the month's main qi supports it.
+_IN_SEASON: Final = tuple(
+    tuple(STEM_ELEMENTS[HIDDEN_STEMS[b][0]] in (e, (e + 4) % 5) for b in range(12))
+    for e in range(5)
+)
+
+
 def _supporting_stems(pillars: Sequence[GanZhi], day_element: int) -> int:
-    resource = (day_element + 4) % 5
-    return sum(
-        1
-        for position, pillar in enumerate(pillars)
-        if position != 2 and STEM_ELEMENTS[pillar.stem] in (day_element, resource)
+    supports = _SUPPORTS[day_element]
+    year, month, _, hour = pillars
+    return (
+        supports[year.index % 10]
+        + supports[month.index % 10]
+        + supports[hour.index % 10]
+    )
+
+
+def _roots(pillars: Sequence[GanZhi], day_element: int) -> int:
+    """Count the branches that hide a stem of the day master's element."""
+    rooted = _ROOTED[day_element]
+    year, month, day, hour = pillars
+    return (
+        rooted[year.index % 12]
+        + rooted[month.index % 12]
+        + rooted[day.index % 12]
+        + rooted[hour.index % 12]
     )
 
 
 def assess_strength(pillars: Sequence[GanZhi]) -> Strength:
     """Score the five elements of the four ``pillars`` and classify the day master."""
     raw = _raw_scores(pillars)
-    season = BRANCH_ELEMENTS[pillars[1].branch]
-    states = _STATES[season]
-    factors = _FACTORS[season]
-    weighted = tuple(raw[e] * factors[e] for e in range(5))
+    month_branch = pillars[1].index % 12
+    season = BRANCH_ELEMENTS[month_branch]
+    f0, f1, f2, f3, f4 = _FACTORS[season]
+    weighted = (raw[0] * f0, raw[1] * f1, raw[2] * f2, raw[3] * f3, raw[4] * f4)
 
-    day_element = STEM_ELEMENTS[pillars[2].stem]
+    day_element = STEM_ELEMENTS[pillars[2].index % 10]
     support = weighted[day_element] + weighted[(day_element + 4) % 5]
     share = support / sum(weighted)
     strength_class = 0
     while share >= STRENGTH_CLASSES[strength_class][2]:
         strength_class += 1
 
-    month_main = STEM_ELEMENTS[HIDDEN_STEMS[pillars[1].branch][0]]
-    rooted = _ROOTED[day_element]
-    roots = sum(1 for pillar in pillars if rooted[pillar.branch])
-    favourable, unfavourable = _favourable(day_element, share)
+    favourable, unfavourable = _FAVOURABLE[day_element][share >= BALANCE_POINT]
     return Strength(
         raw=tuple(raw),
-        states=states,
+        states=_STATES[season],
         weighted=weighted,
         support=support,
         share=share,
         strength_class=strength_class,
-        in_season=month_main in (day_element, (day_element + 4) % 5),
-        roots=roots,
+        in_season=_IN_SEASON[day_element][month_branch],
+        roots=_roots(pillars, day_element),
         supporting_stems=_supporting_stems(pillars, day_element),
         favourable=favourable,
         unfavourable=unfavourable,
-        climate_need=CLIMATE_NEEDS[pillars[1].branch],
+        climate_need=CLIMATE_NEEDS[month_branch],
     )
