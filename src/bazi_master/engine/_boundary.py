@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from . import _terms
 from ._model import BoundaryWarning, ChartSpan, WarningCause, WarningKind
@@ -20,7 +20,13 @@ from ._options import ZiConvention
 from ._pillars import Pillars, day_hour_at, pillars_at
 from ._solar_time import instant_at_solar_seconds, solar_clock
 from ._symbols import TERM_NAMES
-from ._time import civil_at, daylight_saving, format_time, naive_to_seconds
+from ._time import (
+    civil_at,
+    daylight_saving,
+    format_time,
+    naive_to_seconds,
+    zone_is_steady,
+)
 
 MINUTE = 60.0
 _HOUR = 3600.0
@@ -90,6 +96,61 @@ def boundary_warnings(
     )
     warnings += _term_warnings(chart_clock, instant, precision)
     return warnings
+
+
+# Slack, in seconds, for rounding in the instants and clock readings compared below.
+_SLACK = 2.0
+# Clocks that differ by less than this over the window ran without a jump.
+_EVEN = 1e-3
+
+
+def clear_of_boundaries(
+    chart_clock: ChartClock,
+    instant: float,
+    reading: datetime,
+    uncertainty: float,
+    precision: float,
+    jies: tuple[tuple[float, float], tuple[float, float]],
+) -> bool:
+    """Tell, without walking the window, that ``boundary_warnings`` returns nothing.
+
+    ``reading`` is the chart clock at ``instant``. ``jies`` gives the instant and
+    uncertainty of the jie in force and of the next one. The window must contain no
+    jie and no whole hour of the chart clock, with a few seconds to spare, and reach
+    no jie's uncertainty. A False only means that the window needs the exact walk.
+    """
+    low, high = instant - uncertainty, instant + uncertainty + precision
+    for when, sigma in jies:
+        if not (instant + precision < when - sigma or instant > when + sigma):
+            return False
+    if not jies[0][0] < low - _SLACK or not high + _SLACK < jies[1][0]:
+        return False
+
+    start = reading if uncertainty == 0 else chart_clock.clock_at(low)
+    return _within_hour(chart_clock, start, low, high)
+
+
+def _within_hour(
+    chart_clock: ChartClock, start: datetime, low: float, high: float
+) -> bool:
+    """Tell whether the chart clock runs from ``start`` at ``low`` to ``high``
+    without reaching a whole hour.
+
+    A fixed offset runs evenly, and apparent solar time drifts by under 30 s a day
+    (1.3 s in an hour), which the slack covers. A zone's clock can jump at a
+    transition, so its reading at ``high`` must be ``high - low`` after ``start``.
+    """
+    span = high - low
+    past_hour = start.minute * 60 + start.second + start.microsecond / 1e6
+    if past_hour + span + _SLACK >= _HOUR:
+        return False
+    tz = chart_clock.tz
+    if chart_clock.solar_longitude is not None or type(tz) is timezone:
+        return True
+    if zone_is_steady(tz, low, high):
+        return True
+    end = chart_clock.clock_at(high)
+    return abs((end - start).total_seconds() - span) < _EVEN
 
 
 def chart_spans(chart_clock: ChartClock, low: float, high: float) -> list[ChartSpan]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from . import _terms
-from ._boundary import MINUTE, ChartClock, boundary_warnings
+from ._boundary import MINUTE, ChartClock, boundary_warnings, clear_of_boundaries
 from ._errors import BaziInputError
 from ._model import (
     BirthInput,
@@ -19,7 +20,7 @@ from ._model import (
     WarningCause,
     WarningKind,
 )
-from ._pillars import Pillars, pillars_at
+from ._pillars import Pillars, pillars_at, pillars_at_jie
 from ._solar_time import clock_longitude, solar_clock, solar_time
 from ._symbols import (
     BRANCH_ANIMALS,
@@ -68,17 +69,18 @@ def compute_pillars(birth: BirthInput) -> PillarChart:
     placed = to_instant(birth.birth, zone.tzinfo, birth.fold)
     longitude = _solar_longitude(birth, location, placed.utc_offset)
 
-    clock = ChartClock(zone.tzinfo, birth.zi, longitude)
     chart_clock = _chart_clock(birth.birth, placed, longitude)
-    pillars = pillars_at(placed.instant, chart_clock, birth.zi)
+    jie_index = _terms.jie_index_at(placed.instant)
+    pillars = pillars_at_jie(jie_index, chart_clock, birth.zi)
     solar = (
         None
         if longitude is None
         else solar_time(placed.instant, _given_longitude(location), placed.civil)
     )
 
-    jie, next_jie = _jie_around(placed.instant)
-    warnings = _warnings(birth, zone, clock, placed)
+    jie, next_jie = _jie_infos()[jie_index : jie_index + 2]
+    clock = ChartClock(zone.tzinfo, birth.zi, longitude)
+    warnings = _warnings(birth, zone, clock, placed, (chart_clock, jie, next_jie))
     return PillarChart(
         birth=birth,
         pillars=pillars,
@@ -177,31 +179,29 @@ def _chart_clock(
     return local - timedelta(seconds=placed.dst)
 
 
-def _jie_around(instant: float) -> tuple[JieInfo, JieInfo]:
-    """Return the jie in force at ``instant`` and the one after it."""
-    index = _terms.jie_index_at(instant)
-    return _jie_info(index), _jie_info(index + 1)
-
-
-def _jie_info(index: int) -> JieInfo:
-    """Describe the stored jie number ``index``."""
-    year, term = _terms.jie_year_term(index)
-    return JieInfo(
-        year,
-        term,
-        _terms.jie_instants()[index],
-        _terms.term_uncertainty(year, term),
-    )
+@cache
+def _jie_infos() -> tuple[JieInfo, ...]:
+    """Describe every stored jie, in the order of ``_terms.jie_instants()``."""
+    infos = []
+    for index, instant in enumerate(_terms.jie_instants()):
+        year, term = _terms.jie_year_term(index)
+        infos.append(JieInfo(year, term, instant, _terms.term_uncertainty(year, term)))
+    return tuple(infos)
 
 
 def _warnings(
-    birth: BirthInput, zone: Zone, clock: ChartClock, placed: CivilInstant
+    birth: BirthInput,
+    zone: Zone,
+    clock: ChartClock,
+    placed: CivilInstant,
+    around: tuple[datetime, JieInfo, JieInfo],
 ) -> list[BoundaryWarning]:
-    """Collect the boundary warnings and the zone warnings (disputed DST, link)."""
+    """Collect the boundary warnings and the zone warnings (disputed DST, link).
+
+    ``around`` is the chart-clock reading at the birth, the jie in force and the next.
+    """
     precision = 1.0 if birth.has_seconds else MINUTE
-    warnings = boundary_warnings(
-        clock, placed.instant, birth.uncertainty_seconds, precision
-    )
+    warnings = _boundary_warnings(birth, clock, placed.instant, precision, around)
     if is_disputed_1988(birth.birth, zone):
         warnings.append(_disputed_warning(birth, clock, precision))
     start = placed.instant - birth.uncertainty_seconds
@@ -209,6 +209,26 @@ def _warnings(
     if linked is not None:
         warnings.append(linked)
     return warnings
+
+
+def _boundary_warnings(
+    birth: BirthInput,
+    clock: ChartClock,
+    instant: float,
+    precision: float,
+    around: tuple[datetime, JieInfo, JieInfo],
+) -> list[BoundaryWarning]:
+    """Return ``boundary_warnings`` for the birth, without walking the birth window
+    when ``clear_of_boundaries`` shows that it contains no boundary (most births)."""
+    reading, jie, next_jie = around
+    jies = (
+        (jie.instant, jie.uncertainty_seconds),
+        (next_jie.instant, next_jie.uncertainty_seconds),
+    )
+    uncertainty = birth.uncertainty_seconds
+    if clear_of_boundaries(clock, instant, reading, uncertainty, precision, jies):
+        return []
+    return boundary_warnings(clock, instant, uncertainty, precision)
 
 
 def _disputed_warning(

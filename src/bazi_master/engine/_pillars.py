@@ -58,6 +58,14 @@ def year_month_at(instant: float) -> tuple[GanZhi, GanZhi]:
     return _jie_year_month()[_terms.jie_index_at(instant)]
 
 
+def pillars_at_jie(jie_index: int, clock: datetime, zi: ZiConvention) -> Pillars:
+    """Return the four pillars for the jie number ``jie_index`` (the one in force,
+    as ``_terms.jie_index_at`` finds it) and the chart-clock reading."""
+    year, month = _jie_year_month()[jie_index]
+    day, hour = day_hour_at(clock, zi)
+    return Pillars(year, month, day, hour)
+
+
 def day_hour_at(clock: datetime, zi: ZiConvention) -> tuple[GanZhi, GanZhi]:
     """Return the day and hour pillars for a reading of the chart clock.
 

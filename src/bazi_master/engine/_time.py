@@ -429,6 +429,49 @@ def _read_transitions(name: str) -> tuple[list[int], list[tuple[int, bool]]]:
     return list(moments), [(records[i][0], bool(records[i][1])) for i in indices]
 
 
+# A POSIX TZ string with a standard time and no DST rule, such as "CST-8".
+_STANDARD_ONLY_FOOTER: Final = re.compile(
+    rb"(?:<[^>]*>|[A-Za-z]+)[+-]?\d{1,3}(?::\d{2}){0,2}"
+)
+
+
+def zone_is_steady(tz: tzinfo, low: float, high: float) -> bool:
+    """Tell whether the standard-time clock of ``tz`` runs evenly over [low, high].
+
+    True means that no transition of a zone read from the tzdata package falls in
+    the span, so the UTC offset and ``daylight_saving`` stay the same. False means
+    only that this cannot be shown here: the span may hold a transition, the zone
+    may follow a yearly rule there, or its DST may be read from other dates (zones
+    with a negative DST).
+    """
+    steady = _steady_transitions(tz)
+    if steady is None:
+        return False
+    times, until = steady
+    if high >= until:
+        return False
+    return bisect.bisect_left(times, low) == bisect.bisect_right(times, high)
+
+
+@cache
+def _steady_transitions(tz: tzinfo) -> tuple[list[float], float] | None:
+    """Return the zone's listed transitions and the instant up to which the list is
+    complete, or None when ``zone_is_steady`` cannot use them."""
+    name = getattr(tz, "key", None)
+    if name is None or name not in zone_names() or tz is not _load_zone(name):
+        return None
+    if _has_negative_dst(tz):
+        return None
+    times, _ = _read_transitions(name)
+    path = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+    footer = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    if _STANDARD_ONLY_FOOTER.fullmatch(footer):
+        until = math.inf
+    else:
+        until = float(times[-1]) if times else -math.inf
+    return [float(when) for when in times], until
+
+
 @cache
 def _has_negative_dst(tz: tzinfo) -> bool:
     """Tell whether ``tz`` ever has a negative DST from 1800 to 2200."""
