@@ -338,22 +338,35 @@ def _ganzhi_dict(pillar: GanZhi) -> dict[str, Any]:
     return {
         "ganzhi": pillar.chars,
         "index": pillar.index,
-        "stem": {
-            "char": STEM_CHARS[stem],
-            "pinyin": STEM_PINYIN[stem],
-            "element": ELEMENT_NAMES[STEM_ELEMENTS[stem]],
-            "element_char": ELEMENT_CHARS[STEM_ELEMENTS[stem]],
-            "yin_yang": "yang" if stem % 2 == 0 else "yin",
-        },
-        "branch": {
-            "char": BRANCH_CHARS[branch],
-            "pinyin": BRANCH_PINYIN[branch],
-            "element": ELEMENT_NAMES[BRANCH_ELEMENTS[branch]],
-            "element_char": ELEMENT_CHARS[BRANCH_ELEMENTS[branch]],
-            "yin_yang": "yang" if branch % 2 == 0 else "yin",
-            "animal": BRANCH_ANIMALS[branch],
-        },
+        "stem": _STEM_DICTS[stem].copy(),
+        "branch": _BRANCH_DICTS[branch].copy(),
     }
+
+
+def _stem_dict(stem: int) -> dict[str, Any]:
+    return {
+        "char": STEM_CHARS[stem],
+        "pinyin": STEM_PINYIN[stem],
+        "element": ELEMENT_NAMES[STEM_ELEMENTS[stem]],
+        "element_char": ELEMENT_CHARS[STEM_ELEMENTS[stem]],
+        "yin_yang": "yang" if stem % 2 == 0 else "yin",
+    }
+
+
+def _branch_dict(branch: int) -> dict[str, Any]:
+    return {
+        "char": BRANCH_CHARS[branch],
+        "pinyin": BRANCH_PINYIN[branch],
+        "element": ELEMENT_NAMES[BRANCH_ELEMENTS[branch]],
+        "element_char": ELEMENT_CHARS[BRANCH_ELEMENTS[branch]],
+        "yin_yang": "yang" if branch % 2 == 0 else "yin",
+        "animal": BRANCH_ANIMALS[branch],
+    }
+
+
+# Built once; ``_ganzhi_dict`` hands out shallow copies, so callers may edit theirs.
+_STEM_DICTS = tuple(_stem_dict(stem) for stem in range(10))
+_BRANCH_DICTS = tuple(_branch_dict(branch) for branch in range(12))
 
 
 def _instant_dict(instant: float, chart: PillarChart) -> dict[str, Any]:

@@ -53,34 +53,50 @@ if TYPE_CHECKING:
 POSITIONS = ("year", "month", "day", "hour")
 # The two characters of each pair of the sexagenary cycle, by index.
 _PAIR_CHARS = tuple(GanZhi(index).chars for index in range(60))
+# The pair of each year by ``year % 60``: the annual pillar repeats every 60 years.
+_YEAR_CHARS = tuple(_PAIR_CHARS[annual_pillar_index(year)] for year in range(60))
+# Leaf sections that depend on one small index are built once here. Each use returns
+# a shallow copy, so every chart still gets a tree of its own that a caller may edit.
+_ELEMENTS = tuple(
+    {"name": ELEMENT_NAMES[e], "char": ELEMENT_CHARS[e]}
+    for e in range(len(ELEMENT_NAMES))
+)
+_GODS = tuple(
+    {"key": TEN_GOD_KEYS[g], "char": TEN_GOD_CHARS[g], "english": TEN_GOD_ENGLISH[g]}
+    for g in range(len(TEN_GOD_KEYS))
+)
+_STAGES = tuple(
+    {"key": STAGE_KEYS[s], "char": STAGE_CHARS[s], "english": STAGE_ENGLISH[s]}
+    for s in range(len(STAGE_KEYS))
+)
+_NAYINS = tuple(
+    {
+        "chars": NAYIN_CHARS[n],
+        "english": NAYIN_ENGLISH[n],
+        "element": ELEMENT_NAMES[NAYIN_ELEMENTS[n]],
+    }
+    for n in range(len(NAYIN_CHARS))
+)
 
 
 def _element(element: int) -> dict[str, Any]:
-    return {"name": ELEMENT_NAMES[element], "char": ELEMENT_CHARS[element]}
+    return _ELEMENTS[element].copy()
 
 
 def _ten_god(day_stem: int, stem: int) -> dict[str, Any]:
-    return _god(ten_god(day_stem, stem))
+    return _GODS[ten_god(day_stem, stem)].copy()
 
 
 def _god(god: int) -> dict[str, Any]:
-    return {
-        "key": TEN_GOD_KEYS[god],
-        "char": TEN_GOD_CHARS[god],
-        "english": TEN_GOD_ENGLISH[god],
-    }
+    return _GODS[god].copy()
 
 
 def _stage(stem: int, branch: int) -> dict[str, Any]:
-    return _stage_of(growth_stage(stem, branch))
+    return _STAGES[growth_stage(stem, branch)].copy()
 
 
 def _stage_of(stage: int) -> dict[str, Any]:
-    return {
-        "key": STAGE_KEYS[stage],
-        "char": STAGE_CHARS[stage],
-        "english": STAGE_ENGLISH[stage],
-    }
+    return _STAGES[stage].copy()
 
 
 def _hidden(detail: PillarDetail) -> list[dict[str, Any]]:
@@ -101,15 +117,11 @@ def _hidden(detail: PillarDetail) -> list[dict[str, Any]]:
 
 
 def _nayin(pillar: GanZhi) -> dict[str, Any]:
-    return _nayin_of(nayin(pillar))
+    return _NAYINS[nayin(pillar)].copy()
 
 
 def _nayin_of(index: int) -> dict[str, Any]:
-    return {
-        "chars": NAYIN_CHARS[index],
-        "english": NAYIN_ENGLISH[index],
-        "element": ELEMENT_NAMES[NAYIN_ELEMENTS[index]],
-    }
+    return _NAYINS[index].copy()
 
 
 def pillar_detail(detail: PillarDetail) -> dict[str, Any]:
@@ -217,29 +229,48 @@ def _date_text(moment: datetime) -> str:
     return format_time(moment.replace(microsecond=0))
 
 
-def _luck_pillar(luck: Luck, k: int, day_stem: int) -> dict[str, Any]:
-    pillar = luck.pillars[k]
-    start = luck.start.start
-    begins = add_calendar(start.replace(tzinfo=None), 10 * k, 0)
-    first_year = start.year + 10 * k
-    xusui = None
+def _luck_pillars(luck: Luck, day_stem: int) -> list[dict[str, Any]]:
+    """Describe each luck pillar, computing what all of them share once."""
+    start = luck.start.start.replace(microsecond=0)
+    first_xusui = None
     if luck.start_bazi_year is not None:
-        xusui = luck.start_bazi_year - luck.birth_year + 1 + 10 * k
+        first_xusui = luck.start_bazi_year - luck.birth_year + 1
+    return [
+        _luck_pillar(luck, k, day_stem, _begins(start, k), first_xusui)
+        for k in range(len(luck.pillars))
+    ]
+
+
+def _begins(start: datetime, k: int) -> str:
+    """Format the start of luck pillar ``k`` (0-based): the first start + 10 k years.
+
+    ``add_calendar`` works on the wall clock and keeps ``start``'s zone, so the
+    offset written is the one in force on the new date.
+    """
+    return add_calendar(start, 10 * k, 0).isoformat(timespec="seconds")
+
+
+def _luck_pillar(
+    luck: Luck, k: int, day_stem: int, begins: str, first_xusui: int | None
+) -> dict[str, Any]:
+    pillar = luck.pillars[k]
+    first_year = luck.start.start.year + 10 * k
+    born = luck.birth_year
     return {
         "number": k + 1,
-        "ganzhi": pillar.chars,
+        "ganzhi": _PAIR_CHARS[pillar.index],
         "stem_ten_god": _ten_god(day_stem, pillar.stem),
         "branch_ten_god": _ten_god(day_stem, HIDDEN_STEMS[pillar.branch][0]),
         "stage_of_day_master": _stage(day_stem, pillar.branch),
         "nayin": _nayin(pillar),
-        "begins": _date_text(begins.replace(tzinfo=start.tzinfo)),
+        "begins": begins,
         "zhousui": luck.start.elapsed[0] + 10 * k,
-        "xusui": xusui,
+        "xusui": None if first_xusui is None else first_xusui + 10 * k,
         "years": [
             {
                 "year": year,
-                "ganzhi": _PAIR_CHARS[annual_pillar_index(year)],
-                "xusui": year - luck.birth_year + 1,
+                "ganzhi": _YEAR_CHARS[year % 60],
+                "xusui": year - born + 1,
             }
             for year in range(first_year, first_year + 10)
         ],
@@ -297,9 +328,13 @@ def _luck(luck: Luck, day_stem: int, zone: tzinfo) -> dict[str, Any]:
             f"{START_SECONDS_PER_SPAN_SECOND} s"
         ),
         "birth_bazi_year": luck.birth_year,
-        "pillars": [_luck_pillar(luck, k, day_stem) for k in range(len(luck.pillars))],
+        "pillars": _luck_pillars(luck, day_stem),
         "minor_luck": [
-            {"xusui": k + 1, "year": luck.birth_year + k, "ganzhi": pillar.chars}
+            {
+                "xusui": k + 1,
+                "year": luck.birth_year + k,
+                "ganzhi": _PAIR_CHARS[pillar.index],
+            }
             for k, pillar in enumerate(luck.minor)
         ],
         "warnings": _luck_warnings(luck),

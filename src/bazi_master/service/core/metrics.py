@@ -72,6 +72,28 @@ class Metrics:
             "bazi_uptime_seconds", "Seconds since the app started.", registry=registry
         )
         uptime.set_function(self.uptime)
+        children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._request_children = children
+
+    def count_request(
+        self, method: str, route: str, status: int, seconds: float
+    ) -> None:
+        """Count a finished request and observe its duration.
+
+        The labelled children are kept per label set because ``labels()`` costs a
+        few microseconds a call. The registry keeps one child per label set anyway,
+        so this dict grows no faster than the metrics do.
+        """
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def uptime(self) -> float:
         """Seconds since this app was created."""

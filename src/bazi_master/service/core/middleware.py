@@ -7,6 +7,7 @@ the request id, the security headers and the CORS headers, and reaches the acces
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -178,12 +179,12 @@ class _RequestRun:
         seconds = time.perf_counter() - self.start
         method = self.scope["method"]
         route = route_template(self.scope)
-        metrics = self.owner.metrics
-        metrics.requests.labels(method, route, str(self.status)).inc()
-        metrics.latency.labels(method, route).observe(seconds)
+        self.owner.metrics.count_request(method, route, self.status, seconds)
         self._log(seconds)
 
     def _log(self, seconds: float) -> None:
+        if self.status < 500 and not _info_enabled():
+            return
         state: dict[str, Any] = self.scope.get("state", {})
         fields = {
             "method": self.scope["method"],
@@ -200,6 +201,18 @@ class _RequestRun:
             log.warning("http.request", **fields)
         else:
             log.error("http.request", **fields)
+
+
+def _info_enabled() -> bool:
+    """Return whether an INFO line of this module would be written.
+
+    Below the configured level structlog still runs its processors (about 20
+    microseconds) before the standard library drops the line, so the access log
+    checks first. Without ``configure_logging`` structlog's default logger has no
+    level, and every line is written.
+    """
+    enabled = getattr(log, "isEnabledFor", None)
+    return enabled is None or bool(enabled(logging.INFO))
 
 
 async def send_response(
