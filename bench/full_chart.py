@@ -131,6 +131,8 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     args = parser.parse_args()
+    if args.count < 10 or args.peer_count < 1:
+        parser.error("--count must be at least 10 and --peer-count at least 1")
 
     moments = _moments(args.count, args.seed)
     fixed, zoned = _fixed_births(moments), _zone_births(moments)

@@ -302,3 +302,24 @@ def test_negative_dst_zone_reads_winter_clock(birth: datetime, clock: datetime) 
 
     assert result.chart_clock == clock
     assert result.dst_seconds == (birth - clock).total_seconds()
+
+
+@pytest.mark.parametrize(
+    ("birth", "offset", "dst"),
+    [
+        (datetime(1988, 7, 1, 12), 9 * 3600, 3600),
+        (datetime(1988, 12, 1, 12), 8 * 3600, 0),
+        (datetime(1988, 7, 20, 12), 9 * 3600, 3600),
+        (datetime(1988, 9, 10, 12), 9 * 3600, 3600),
+        (datetime(1988, 9, 11, 0, 30), 9 * 3600, 3600),
+        (datetime(1988, 9, 11, 1, 30), 8 * 3600, 0),
+        (datetime(1988, 9, 11, 2, 30), 8 * 3600, 0),
+        (datetime(2050, 7, 1, 12), 8 * 3600, 0),
+    ],
+)
+def test_zone_offset_per_period(birth: datetime, offset: int, dst: int) -> None:
+    result = compute_pillars(shanghai(birth, fold=Fold.LATER))
+
+    assert result.utc_offset_seconds == offset
+    assert result.dst_seconds == dst
+    assert result.instant == birth.replace(tzinfo=UTC).timestamp() - offset

@@ -223,6 +223,11 @@ def to_instant(local: datetime, tz: tzinfo, fold: Fold | None = None) -> CivilIn
             naive_to_seconds(local) - seconds, first, int(seconds), 0, None
         )
 
+    steady = _steady_period(local, tz)
+    if steady is not None:
+        instant, offset_seconds, dst_seconds = steady
+        return CivilInstant(instant, first, offset_seconds, dst_seconds, None)
+
     offset = first.utcoffset()
     second_offset = local.replace(tzinfo=tz, fold=1).utcoffset()
     if offset is None or second_offset is None:
@@ -242,6 +247,53 @@ def to_instant(local: datetime, tz: tzinfo, fold: Fold | None = None) -> CivilIn
     return CivilInstant(
         instant, aware, offset_seconds, int(dst.total_seconds()), chosen
     )
+
+
+# Every tzdata offset lies within ±16 h, so a local time a day clear of every
+# transition occurred once, in the period found by comparing it with UT transitions.
+_DAY: Final = 86400.0
+
+
+def _steady_period(local: datetime, tz: tzinfo) -> tuple[float, int, int] | None:
+    """Return the instant, UTC offset and DST, in seconds, of ``local`` when it lies
+    a day clear of the zone's transitions, or None when ``to_instant`` must query
+    the zone.
+
+    In the zones that ``_steady_transitions`` accepts (no negative DST), each period
+    between two transitions has one offset and one DST, so both are read from the
+    zone once per period and cached.
+    """
+    steady = _steady_transitions(tz)
+    if steady is None:
+        return None
+
+    times, until = steady
+    wall = naive_to_seconds(local)
+    index = bisect.bisect_right(times, wall) - 1
+    following = times[index + 1] if index + 1 < len(times) else until
+    if index < 0 or wall - _DAY < times[index] or wall + _DAY >= following:
+        return None
+
+    known = _period_values(tz)
+    values = known.get(index)
+    if values is None:
+        values = _read_period(local, tz)
+        known[index] = values
+    offset, dst = values
+    return wall - offset, int(offset), dst
+
+
+@cache
+def _period_values(tz: tzinfo) -> dict[int, tuple[float, int]]:
+    """Return the cache of ``_steady_period`` values of ``tz``, by period index."""
+    return {}
+
+
+def _read_period(local: datetime, tz: tzinfo) -> tuple[float, int]:
+    """Read the UTC offset and DST, in seconds, of ``local`` from the zone."""
+    aware = local.replace(tzinfo=tz, fold=0)
+    offset = aware.utcoffset() or timedelta(0)
+    return offset.total_seconds(), int(daylight_saving(aware).total_seconds())
 
 
 def daylight_saving(aware: datetime) -> timedelta:
