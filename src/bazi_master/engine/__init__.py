@@ -1,8 +1,8 @@
 """The BaZi engine: four pillars exact to the second, and the full chart analysis.
 
 The engine is pure Python and table-driven. Solar terms and new moons come from tables
-shipped in the package, zones from the pinned ``tzdata`` package; nothing is computed
-from an ephemeris or fetched at run time.
+shipped in the package, and zones from the pinned ``tzdata`` package. Nothing is
+computed from an ephemeris or fetched at run time.
 
 >>> from datetime import datetime
 >>> from bazi_master.engine import BirthInput, compute_chart
