@@ -181,3 +181,23 @@ async def test_cors_rejection_uses_envelope(settings_for: SettingsFactory) -> No
     assert [item["field"] for item in error["details"]] == ["origin", "method"]
     assert "'https://evil.example' is not in CORS_ALLOWED_ORIGINS" in error["message"]
     assert "'TRACE' is not allowed" in error["message"]
+
+
+async def test_cors_rejection_lists_headers_once(settings_for: SettingsFactory) -> None:
+    settings = settings_for(CORS_ALLOWED_ORIGINS="https://app.example.org")
+    preflight = {
+        "origin": "https://app.example.org",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "x-secret",
+    }
+
+    async with client_for(settings) as client:
+        response = await client.options(URL, headers=preflight)
+
+    message = response.json()["error"]["message"]
+    listed = message.split("the allowed ones are ")[1].split(", ")
+    header = response.headers["access-control-allow-headers"].lower().split(", ")
+    assert response.status_code == 400
+    for allowed in (listed, header):
+        assert "content-type" in allowed
+        assert len(allowed) == len(set(allowed))

@@ -127,3 +127,43 @@ async def test_times_utc_in_any_session_zone(
 
     assert await _session_zone(settings) == "Asia/Shanghai"
     assert _ends_in_z(me.json()["user"]) == [True, True]
+
+
+async def test_preferences_reject_non_finite_numbers(
+    embedded_settings: Settings,
+) -> None:
+    async with client_for(embedded_settings) as client:
+        member = await register(client)
+        headers = {**member.auth, "content-type": "application/json"}
+        responses = [
+            await client.put(SETTINGS_URL, content=body, headers=headers)
+            for body in (
+                b'{"preferences": {"theme": NaN}}',
+                b'{"preferences": {"zoom": [1, 1e400]}}',
+            )
+        ]
+
+    for response, key in zip(responses, ("theme", "zoom"), strict=True):
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["details"][0]["field"] == "preferences"
+        assert f"the value of '{key}' is" in error["message"]
+
+
+async def test_messages_without_pydantic_prefix(embedded_settings: Settings) -> None:
+    async with client_for(embedded_settings) as client:
+        member = await register(client)
+        email = await client.post(
+            "/api/auth/register", json={"email": "no-at-sign", "password": PASSWORD}
+        )
+        surrogate = await client.put(
+            SETTINGS_URL,
+            content=b'{"preferences": {"a": "\\ud800"}}',
+            headers={**member.auth, "content-type": "application/json"},
+        )
+
+    for response in (email, surrogate):
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert "Value error" not in error["message"]
+        assert "Value error" not in error["details"][0]["message"]

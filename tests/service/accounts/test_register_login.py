@@ -39,6 +39,15 @@ async def test_register_returns_token_and_user(backend_settings: Settings) -> No
     assert me.json()["user"]["id"] == body["user"]["id"]
 
 
+async def test_register_login_time_is_creation_time(
+    backend_settings: Settings,
+) -> None:
+    async with client_for(backend_settings) as client:
+        member = await register(client)
+
+    assert member.user["lastLoginAt"] == member.user["createdAt"]
+
+
 async def test_register_email_taken_any_case(backend_settings: Settings) -> None:
     email = new_email("Case")
 

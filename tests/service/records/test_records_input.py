@@ -39,7 +39,21 @@ async def test_nul_in_search_rejected(new_member: MemberFactory) -> None:
     response = await member.request("GET", "/api/bazi/records?q=a%00b")
 
     assert response.status_code == 422, response.text
-    assert response.json()["error"]["details"][0]["field"] == "query.q"
+    detail = response.json()["error"]["details"][0]
+    assert detail["field"] == "query.q"
+    assert "query parameter contains a NUL" in detail["message"]
+    assert "stored" not in detail["message"]
+
+
+async def test_search_not_utf8_rejected(new_member: MemberFactory) -> None:
+    member = await new_member()
+
+    response = await member.request("GET", "/api/bazi/records?q=%C3%28")
+
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["details"][0]["field"] == "query.q"
+    assert "0xc3" in error["message"]
 
 
 async def test_nul_in_partial_import_row(new_member: MemberFactory) -> None:
@@ -107,6 +121,8 @@ async def test_import_future_deletion_rejected(new_member: MemberFactory) -> Non
     assert response.status_code == 422, response.text
     details = response.json()["error"]["details"]
     assert [(e["row"], e["field"]) for e in details] == [(1, "deletedAt")]
+    assert "in the future" in details[0]["reason"]
+    assert not details[0]["reason"].startswith("Value error")
 
 
 async def test_record_times_end_in_z(new_member: MemberFactory) -> None:

@@ -100,12 +100,15 @@ class AccountService:
         await self._limit(client, key)
         if await self.repository.user_by_email_key(key) is not None:
             raise _email_taken(body.email)
+        password_hash = await self.runtime.passwords.hash(body.password)
+        now = utc_now()
         user = User(
             email=body.email,
             email_key=key,
             display_name=body.display_name,
-            password_hash=await self.runtime.passwords.hash(body.password),
-            last_login_at=utc_now(),
+            password_hash=password_hash,
+            created_at=now,
+            last_login_at=now,
         )
         try:
             await self.repository.add_user(user)

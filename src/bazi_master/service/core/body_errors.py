@@ -22,6 +22,8 @@ JSON_HINT = "send a JSON object with the header Content-Type: application/json"
 SHAPE_TAGS = frozenset({"current", "legacy"})
 # The types of pydantic's error for a body that is not an object at all.
 NOT_AN_OBJECT = frozenset({"model_type", "model_attributes_type", "dict_type"})
+# Pydantic's start of the message of a ValueError raised in a validator.
+VALUE_ERROR_PREFIX = "Value error, "
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,15 @@ def describe_problem(problem: Any) -> dict[str, Any]:
     """Keep the field, message and type of a pydantic error, never the input."""
     field = field_path(problem.get("loc", ()))
     kind = str(problem.get("type", "value_error"))
-    message = str(problem.get("msg", "invalid value"))
+    message = problem_message(problem)
     if not field and kind in NOT_AN_OBJECT:
         message = "the request body must be a JSON object"
     return {"field": field or "body", "message": message, "type": kind}
+
+
+def problem_message(problem: Any) -> str:
+    """Return a pydantic error's message without pydantic's "Value error, " start."""
+    return str(problem.get("msg", "invalid value")).removeprefix(VALUE_ERROR_PREFIX)
 
 
 def invalid_json(problem: Any) -> BodyError:

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Collection, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from starlette.exceptions import HTTPException
@@ -237,7 +238,10 @@ async def send_response(
 
 
 class LimitsMiddleware:
-    """Reject a URL over ``max_url`` characters (414) and a body over its limit (413).
+    """Reject an oversized URL or body, and a query parameter that is not UTF-8.
+
+    A URL over ``max_url`` characters gets 414, a body over its limit 413, and a
+    query parameter whose percent-decoded bytes are not UTF-8 gets 422.
 
     The body limit is ``max_body``, or for a path in ``path_max_body`` the larger of
     that path's limit and ``max_body``.
@@ -269,12 +273,42 @@ class LimitsMiddleware:
             )
             await send_response(send, 414, error_body("URI_TOO_LONG", message))
             return
+        undecodable = _undecodable_query(scope["query_string"])
+        if undecodable is not None:
+            await send_response(send, 422, undecodable)
+            return
         limit = self.path_max_body.get(scope["path"], self.max_body)
         declared = header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             await send_response(send, 413, _too_large(int(declared), limit))
             return
         await self.app(scope, _counting(receive, limit), send)
+
+
+def _undecodable_query(query: bytes) -> bytes | None:
+    """Describe the first query parameter whose bytes are not UTF-8, if any.
+
+    Starlette decodes the query with replacement characters, so without this check
+    a route would filter by U+FFFD in place of the bytes that the client sent.
+    """
+    text = query.decode("latin-1")
+    for name, value in parse_qsl(text, keep_blank_values=True, encoding="latin-1"):
+        for part in (name, value):
+            try:
+                part.encode("latin-1").decode()
+            except UnicodeDecodeError as exc:
+                return _not_utf8(name, exc.object[exc.start])
+    return None
+
+
+def _not_utf8(name: str, byte: int) -> bytes:
+    shown = name.encode("latin-1").decode(errors="replace")[:100]
+    message = (
+        f"the query parameter {shown!r} is not valid UTF-8: byte 0x{byte:02x} "
+        "cannot be decoded; percent-encode the parameter's UTF-8 bytes"
+    )
+    detail = {"field": f"query.{shown}", "message": message, "type": "utf8"}
+    return error_body("VALIDATION_ERROR", message, [detail])
 
 
 def _too_large(size: int, limit: int) -> bytes:

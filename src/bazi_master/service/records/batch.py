@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from ...engine._errors import BaziInputError
 from ..bazi.service import compute_chart_json
+from ..core.body_errors import problem_message
 from ..core.logging import get_logger
 from .charts import chart_text_columns, prepare_input
 from .schemas import IMPORT_FIELDS, ImportRow
@@ -184,7 +185,7 @@ def _validation_problems(number: int, exc: ValidationError) -> list[dict[str, An
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         location = ".".join(str(part) for part in error["loc"]) or None
-        reason = error["msg"]
+        reason = problem_message(error)
         if error["type"] == "extra_forbidden":
             reason = "unknown field; an export row has " + ", ".join(IMPORT_FIELDS)
         problems.append(problem(number, location, reason))

@@ -28,7 +28,7 @@ from pydantic.alias_generators import to_camel
 
 from ...engine._symbols import STEM_CHARS, STEM_PINYIN
 from ..bazi.schemas import CalculateRequest, LegacyCalculateRequest
-from ..core.text import reject_nul
+from ..core.text import reject_nul_in_query
 from ..core.times import UtcDateTime
 from .models import LABEL_MAX_LENGTH
 
@@ -255,7 +255,7 @@ class _Query(BaseModel):
     )
 
     # Query text goes into SQL parameters, where PostgreSQL rejects NUL.
-    _no_nul = field_validator("*", mode="before")(reject_nul)
+    _no_nul = field_validator("*", mode="before")(reject_nul_in_query)
 
 
 def _day_master_char(value: str) -> str:
