@@ -1,6 +1,6 @@
 """Errors raised by the engine.
 
-Every error is a ``BaziInputError`` or a ``BaziDataError``; the message says what was
+Every error is a ``BaziInputError`` or a ``BaziDataError``. Its message states what was
 wrong, with which value, and what to do instead.
 """
 

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 from ._errors import BaziInputError
 
+ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
+
+
+def parse_choice(choices: type[ChoiceT], value: object, field: str) -> ChoiceT:
+    """Parse ``value`` as a member of ``choices`` in any letter case.
+
+    Raises ``BaziInputError`` naming the ``field``, the value and the valid names.
+    """
+    if isinstance(value, str):
+        try:
+            return choices(value.lower())
+        except ValueError:
+            pass
+    names = [member.value for member in choices]
+    if len(names) == 2:
+        expected = f"{names[0]!r} or {names[1]!r}"
+    else:
+        expected = "one of " + ", ".join(names)
+    raise BaziInputError(f"invalid {field} {value!r}: expected {expected}")
+
 
 class ZiConvention(StrEnum):
-    """What happens to the day pillar between 23:00 and 24:00 (the late 子 hour).
+    """Rule for the day pillar between 23:00 and 24:00 (the late 子 hour).
 
     ``roll``: the day changes at 23:00 and the hour stem follows the new day.
     ``stay-next``: the day stays; the hour stem follows the next day.
@@ -22,13 +43,7 @@ class ZiConvention(StrEnum):
     @classmethod
     def parse(cls, value: str) -> ZiConvention:
         """Parse a convention name, case-insensitively; raise on anything else."""
-        try:
-            return cls(value.lower())
-        except ValueError:
-            choices = ", ".join(member.value for member in cls)
-            raise BaziInputError(
-                f"invalid zi convention {value!r}: expected one of {choices}"
-            ) from None
+        return parse_choice(cls, value, "zi convention")
 
 
 class Gender(StrEnum):
@@ -40,16 +55,11 @@ class Gender(StrEnum):
     @classmethod
     def parse(cls, value: str) -> Gender:
         """Parse ``male`` or ``female`` in any letter case; raise on anything else."""
-        try:
-            return cls(value.lower())
-        except (ValueError, AttributeError):
-            raise BaziInputError(
-                f"invalid gender {value!r}: expected 'male' or 'female'"
-            ) from None
+        return parse_choice(cls, value, "gender")
 
 
 class Fold(StrEnum):
-    """Which of the two offsets to use for a local time that occurred twice."""
+    """Choice between the two offsets of a local time that occurred twice."""
 
     EARLIER = "earlier"
     LATER = "later"
@@ -57,9 +67,4 @@ class Fold(StrEnum):
     @classmethod
     def parse(cls, value: str) -> Fold:
         """Parse ``earlier`` or ``later`` in any letter case; raise on anything else."""
-        try:
-            return cls(value.lower())
-        except ValueError:
-            raise BaziInputError(
-                f"invalid fold {value!r}: expected 'earlier' or 'later'"
-            ) from None
+        return parse_choice(cls, value, "fold")

@@ -22,7 +22,7 @@ import functools
 import gzip
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -261,18 +261,7 @@ def resolve_place(query: str) -> Place:
         raise _not_found(query)
 
     others = tuple(place.label for place in matches[1 : 1 + MAX_ALTERNATIVES])
-    best = matches[0]
-    return Place(
-        name=best.name,
-        country=best.country,
-        latitude=best.latitude,
-        longitude=best.longitude,
-        zone=best.zone,
-        admin1=best.admin1,
-        population=best.population,
-        geonameid=best.geonameid,
-        alternatives=others,
-    )
+    return replace(matches[0], alternatives=others)
 
 
 @functools.cache

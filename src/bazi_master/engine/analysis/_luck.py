@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from .._errors import BaziInputError, OutOfRangeError
-from .._options import Gender
+from .._errors import OutOfRangeError
+from .._options import Gender, parse_choice
 from .._symbols import LICHUN_TERM, GanZhi, month_stem
 from .._terms import FIRST_YEAR, LAST_YEAR, all_term_instants, term_instant
 from .._time import civil_at
@@ -49,13 +49,7 @@ class LuckStartRule(StrEnum):
     @classmethod
     def parse(cls, value: str) -> LuckStartRule:
         """Parse a rule name, case-insensitively; raise on anything else."""
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise BaziInputError(
-                f"invalid luck start rule {value!r}: expected 'seconds' or "
-                "'traditional'"
-            ) from None
+        return parse_choice(cls, value, "luck start rule")
 
 
 class LuckDirectionSchool(StrEnum):
@@ -67,13 +61,7 @@ class LuckDirectionSchool(StrEnum):
     @classmethod
     def parse(cls, value: str) -> LuckDirectionSchool:
         """Parse a school name, case-insensitively; raise on anything else."""
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise BaziInputError(
-                f"invalid luck direction school {value!r}: expected 'year-stem' or "
-                "'male-forward'"
-            ) from None
+        return parse_choice(cls, value, "luck direction school")
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,7 +170,7 @@ class LegacyCalculateRequest(_Body):
     )
 
 
-def _request_shape(value: Any) -> str:
+def request_shape(value: Any) -> str:
     """Pick the model: any ``birthYear`` key means the earlier shape."""
     if isinstance(value, dict) and "birthYear" in value:
         return "legacy"
@@ -180,5 +180,5 @@ def _request_shape(value: Any) -> str:
 AnyCalculateRequest = Annotated[
     Annotated[CalculateRequest, Tag("current")]
     | Annotated[LegacyCalculateRequest, Tag("legacy")],
-    Discriminator(_request_shape),
+    Discriminator(request_shape),
 ]

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from ...engine._symbols import STEM_CHARS, STEM_PINYIN
-from ..bazi.schemas import CalculateRequest, LegacyCalculateRequest
+from ..bazi.schemas import CalculateRequest, LegacyCalculateRequest, request_shape
 from ..core.text import reject_nul_in_query
 from ..core.times import UtcDateTime
 from .models import LABEL_MAX_LENGTH
@@ -53,18 +53,11 @@ class RecordInput(CalculateRequest):
     )
 
 
-def _request_shape(value: Any) -> str:
-    """Pick the model: any ``birthYear`` key means the earlier shape."""
-    if isinstance(value, dict) and "birthYear" in value:
-        return "legacy"
-    return "current"
-
-
 # The body of full-analysis: a record body, or the calculate route's earlier shape.
 AnyRecordInput = Annotated[
     Annotated[RecordInput, Tag("current")]
     | Annotated[LegacyCalculateRequest, Tag("legacy")],
-    Discriminator(_request_shape),
+    Discriminator(request_shape),
 ]
 
 
